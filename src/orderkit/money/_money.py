@@ -1,0 +1,251 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar, Final, Self, TypeAlias
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+from orderkit.errors import CurrencyMismatch, InvalidAmount, NotRounded
+from orderkit.money._currency import MINOR_UNITS, Rounding, normalize_code, quantum
+
+__all__ = ["AmountLike", "Money"]
+
+AmountLike: TypeAlias = Decimal | int | str
+"""What :class:`Money` accepts as an amount: never a ``float``."""
+
+_AMOUNT_PATTERN: Final = r"^-?\d+(\.\d+)?$"
+
+
+def to_decimal(value: object) -> Decimal:
+    """Convert an exact amount to ``Decimal``; floats, NaN and infinities are refused."""
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, bool):
+        raise InvalidAmount(value, "a bool is not an amount")
+    elif isinstance(value, int):
+        return Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise InvalidAmount(value, "not a decimal number") from None
+    elif isinstance(value, float):
+        raise InvalidAmount(
+            value, "floats are inexact; pass Decimal('19.99'), the string '19.99' or an int"
+        )
+    else:
+        raise InvalidAmount(value, f"expected Decimal, int or str, got {type(value).__name__}")
+    if not result.is_finite():
+        raise InvalidAmount(value, "NaN and infinities are not amounts")
+    return result
+
+
+class Money:
+    """An exact amount of one currency.
+
+    The amount is a :class:`~decimal.Decimal`; the currency an ISO 4217 code whose minor
+    unit (2 for CNY, 0 for JPY, 3 for KWD) governs :meth:`round` and
+    :attr:`minor_units`. Floats are refused. Arithmetic and ordering across currencies
+    raise :class:`~orderkit.errors.CurrencyMismatch`; equality across currencies is
+    simply ``False``.
+
+    >>> price = Money("19.99", "CNY")
+    >>> price * 3 - Money(5, "CNY")
+    Money('54.97', 'CNY')
+    >>> (price * Decimal("0.15")).round()
+    Money('3.00', 'CNY')
+    >>> Money.from_minor(1999, "CNY") == price
+    True
+
+    .. versionadded:: 0.1
+    """
+
+    __slots__ = ("_amount", "_currency")
+    __match_args__: ClassVar = ("amount", "currency")
+
+    _amount: Decimal
+    _currency: str
+
+    def __init__(self, amount: AmountLike, currency: str) -> None:
+        self._amount = to_decimal(amount)
+        self._currency = normalize_code(currency)
+
+    @classmethod
+    def _make(cls, amount: Decimal, currency: str) -> Self:
+        money = cls.__new__(cls)
+        money._amount = amount
+        money._currency = currency
+        return money
+
+    @classmethod
+    def zero(cls, currency: str) -> Self:
+        """Zero in ``currency``: the start value for ``sum(amounts, Money.zero("CNY"))``."""
+        return cls._make(Decimal(0), normalize_code(currency))
+
+    @classmethod
+    def from_minor(cls, units: int, currency: str) -> Self:
+        """Build from an integer count of minor units (cents, fen, fils).
+
+        >>> Money.from_minor(1999, "USD"), Money.from_minor(1999, "JPY")
+        (Money('19.99', 'USD'), Money('1999', 'JPY'))
+        """
+        if isinstance(units, bool) or not isinstance(units, int):
+            raise InvalidAmount(units, "minor units must be an int")
+        code = normalize_code(currency)
+        return cls._make(Decimal(units) * quantum(code), code)
+
+    @property
+    def amount(self) -> Decimal:
+        """The exact amount."""
+        return self._amount
+
+    @property
+    def currency(self) -> str:
+        """The ISO 4217 code, upper case."""
+        return self._currency
+
+    @property
+    def is_rounded(self) -> bool:
+        """Whether the amount fits the currency's minor unit exactly."""
+        return self._amount == self._amount.quantize(quantum(self._currency))
+
+    @property
+    def minor_units(self) -> int:
+        """The amount as an integer count of minor units; raises ``NotRounded`` if it is not."""
+        digits = MINOR_UNITS[self._currency]
+        if not self.is_rounded:
+            raise NotRounded(self._amount, self._currency, digits)
+        return int(self._amount.scaleb(digits))
+
+    def round(self, rounding: Rounding = Rounding.HALF_UP) -> Money:
+        """Round to the minor unit, half-up unless another mode is named.
+
+        >>> Money("2.345", "EUR").round(), Money("2.345", "EUR").round(Rounding.HALF_EVEN)
+        (Money('2.35', 'EUR'), Money('2.34', 'EUR'))
+        """
+        q = quantum(self._currency)
+        return self._make(self._amount.quantize(q, rounding=rounding.value), self._currency)
+
+    def _same(self, other: Money, operation: str) -> None:
+        if other._currency != self._currency:
+            raise CurrencyMismatch(self._currency, other._currency, operation)
+
+    def __add__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._same(other, "add")
+        return self._make(self._amount + other._amount, self._currency)
+
+    def __sub__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._same(other, "subtract")
+        return self._make(self._amount - other._amount, self._currency)
+
+    def __mul__(self, factor: int | Decimal) -> Money:
+        if isinstance(factor, Money):
+            return NotImplemented
+        return self._make(self._amount * to_decimal(factor), self._currency)
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Money:
+        return self._make(-self._amount, self._currency)
+
+    def __pos__(self) -> Money:
+        return self
+
+    def __abs__(self) -> Money:
+        return self._make(abs(self._amount), self._currency)
+
+    def __bool__(self) -> bool:
+        return bool(self._amount)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self._currency == other._currency and self._amount == other._amount
+
+    def __hash__(self) -> int:
+        return hash((self._amount, self._currency))
+
+    def __lt__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._same(other, "compare")
+        return self._amount < other._amount
+
+    def __le__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._same(other, "compare")
+        return self._amount <= other._amount
+
+    def __gt__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._same(other, "compare")
+        return self._amount > other._amount
+
+    def __ge__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._same(other, "compare")
+        return self._amount >= other._amount
+
+    def __repr__(self) -> str:
+        return f"Money('{self._amount:f}', '{self._currency}')"
+
+    def __str__(self) -> str:
+        return f"{self._currency} {self._amount:f}"
+
+    def __reduce__(self) -> tuple[type[Money], tuple[str, str]]:
+        return (Money, (f"{self._amount:f}", self._currency))
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        from_fields = core_schema.chain_schema(
+            [
+                core_schema.typed_dict_schema(
+                    {
+                        "amount": core_schema.typed_dict_field(
+                            core_schema.str_schema(pattern=_AMOUNT_PATTERN)
+                        ),
+                        "currency": core_schema.typed_dict_field(core_schema.str_schema()),
+                    },
+                    extra_behavior="forbid",
+                ),
+                core_schema.no_info_plain_validator_function(
+                    lambda fields: cls(fields["amount"], fields["currency"])
+                ),
+            ]
+        )
+        return core_schema.json_or_python_schema(
+            json_schema=from_fields,
+            python_schema=core_schema.union_schema(
+                [core_schema.is_instance_schema(cls), from_fields]
+            ),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda money: {"amount": f"{money.amount:f}", "currency": money.currency}
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "type": "object",
+            "title": "Money",
+            "description": "An exact amount: a decimal string and an ISO 4217 currency code.",
+            "properties": {
+                "amount": {"type": "string", "pattern": _AMOUNT_PATTERN, "examples": ["19.99"]},
+                "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["CNY"]},
+            },
+            "required": ["amount", "currency"],
+            "additionalProperties": False,
+        }
