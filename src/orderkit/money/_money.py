@@ -47,7 +47,8 @@ class Money:
 
     The amount is a :class:`~decimal.Decimal`; the currency an ISO 4217 code whose minor
     unit (2 for CNY, 0 for JPY, 3 for KWD) governs :meth:`round` and
-    :attr:`minor_units`. Floats are refused. Arithmetic and ordering across currencies
+    :attr:`minor_units`. Amounts are shown with at least the minor unit's decimals
+    (``Money(98, "CNY")`` is ``98.00``); finer amounts are kept exactly until rounded. Floats are refused. Arithmetic and ordering across currencies
     raise :class:`~orderkit.errors.CurrencyMismatch`; equality across currencies is
     simply ``False``.
 
@@ -69,8 +70,12 @@ class Money:
     _currency: str
 
     def __init__(self, amount: AmountLike, currency: str) -> None:
-        self._amount = to_decimal(amount)
-        self._currency = normalize_code(currency)
+        code = normalize_code(currency)
+        value = to_decimal(amount)
+        if value.as_tuple().exponent > -MINOR_UNITS[code]:  # type: ignore[operator]
+            value = value.quantize(quantum(code))
+        self._amount = value
+        self._currency = code
 
     @classmethod
     def _make(cls, amount: Decimal, currency: str) -> Self:
@@ -82,7 +87,8 @@ class Money:
     @classmethod
     def zero(cls, currency: str) -> Self:
         """Zero in ``currency``: the start value for ``sum(amounts, Money.zero("CNY"))``."""
-        return cls._make(Decimal(0), normalize_code(currency))
+        code = normalize_code(currency)
+        return cls._make(quantum(code) * 0, code)
 
     @classmethod
     def from_minor(cls, units: int, currency: str) -> Self:

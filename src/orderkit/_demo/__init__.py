@@ -1,0 +1,120 @@
+"""``python -m orderkit demo``: an end-to-end story on the embedded SQLite default."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, TextIO
+
+import orderkit
+from orderkit.events import Event, InProcessBus, OrderCreated
+from orderkit.money import Money
+from orderkit.order import Order
+
+from ._mapping import from_pinduoduo, from_shopify
+
+__all__ = ["run"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (channel_key TEXT PRIMARY KEY, order_id TEXT, body TEXT);
+CREATE TABLE IF NOT EXISTS outbox (
+    event_id TEXT PRIMARY KEY, type TEXT, body TEXT, delivered INTEGER DEFAULT 0
+);
+"""
+
+
+def _payload(name: str) -> Any:
+    text = files(__name__).joinpath(name).read_text(encoding="utf-8")
+    return json.loads(text, parse_float=Decimal)
+
+
+def _save(db: sqlite3.Connection, order: Order, now: datetime) -> bool:
+    """Store the order and its ``order.created`` event in one transaction (an outbox)."""
+    with db:
+        cursor = db.execute(
+            "INSERT INTO orders VALUES (?, ?, ?) ON CONFLICT (channel_key) DO NOTHING",
+            (order.channel.key, order.order_id, order.model_dump_json()),
+        )
+        if cursor.rowcount == 0:
+            return False
+        event = Event.of(OrderCreated(order=order), at=now, order_id=order.order_id)
+        db.execute(
+            "INSERT INTO outbox (event_id, type, body) VALUES (?, ?, ?)",
+            (str(event.event_id), event.type, event.model_dump_json()),
+        )
+    return True
+
+
+def _relay(db: sqlite3.Connection, bus: InProcessBus) -> int:
+    rows = db.execute("SELECT event_id, body FROM outbox WHERE delivered = 0").fetchall()
+    for event_id, body in rows:
+        bus.publish(Event.model_validate_json(body))
+        with db:
+            db.execute("UPDATE outbox SET delivered = 1 WHERE event_id = ?", (event_id,))
+    return len(rows)
+
+
+def _money(value: Money | None, width: int = 10) -> str:
+    return f"{value.amount if value is not None else Decimal(0):>{width}}"
+
+
+def _print_order(out: TextIO, order: Order, channel_total: Money) -> None:
+    print(f"\n  {order.order_id}  ({order.channel.key}, {order.currency})", file=out)
+    print(f"    {'sku':<12}{'qty':>4}{'unit':>10}{'subtotal':>10}{'discount':>10}"
+          f"{'total':>10}", file=out)
+    for line in order.lines:
+        print(f"    {line.sku:<12}{line.quantity:>4}{_money(line.unit_price)}"
+              f"{_money(line.subtotal)}{_money(line.discount)}{_money(line.total)}", file=out)
+    print(f"    subtotal {order.subtotal}, discount {order.discount_total}, "
+          f"shipping {order.shipping_fee or Money.zero(order.currency)}", file=out)
+    verdict = "matches" if order.total == channel_total else "DIFFERS FROM"
+    print(f"    total    {order.total}  {verdict} the channel's own total {channel_total}",
+          file=out)
+    print(f"    paid     {order.paid_total}, balance due {order.balance_due}", file=out)
+
+
+def run(out: TextIO, workdir: Path, now: datetime | None = None) -> list[Order]:
+    """Run the demo, writing its story to ``out`` and its database under ``workdir``."""
+    stamp = now or datetime.now(UTC)
+    shopify_doc, pdd_doc = _payload("shopify_order.json"), _payload("pinduoduo_order.json")
+    orders = [from_shopify(shopify_doc), *from_pinduoduo(pdd_doc)]
+    channel_totals = [
+        Money(shopify_doc["order"]["total_price"], "USD"),
+        *(Money(o["pay_amount"], "CNY")
+          for o in pdd_doc["order_list_get_response"]["order_list"]),
+    ]
+    db_path = workdir / "orderkit-demo.sqlite3"
+    print(f"orderkit {orderkit.__version__} demo, embedded SQLite at {db_path}", file=out)
+
+    print("\n1. Two channel payloads become canonical orders; order-level discounts are "
+          "split over the lines exactly (largest remainder, capped at each line)", file=out)
+    for order, channel_total in zip(orders, channel_totals, strict=True):
+        _print_order(out, order, channel_total)
+
+    db = sqlite3.connect(db_path)
+    try:
+        db.executescript(_SCHEMA)
+        saved = [_save(db, order, stamp) for order in _repeat(orders)]
+        print(f"\n2. Stored {sum(saved)} orders with their order.created events in one "
+              f"transaction each (outbox); the repeated import of "
+              f"{len(saved) - sum(saved)} payloads was recognised by channel key and "
+              "ignored", file=out)
+        bus = InProcessBus()
+        seen: list[str] = []
+        bus.subscribe("order.created", lambda event: seen.append(event.order_id or "?"))
+        delivered = _relay(db, bus)
+        print(f"\n3. The outbox relay delivered {delivered} events to a subscriber: "
+              f"{', '.join(seen)}", file=out)
+    finally:
+        db.close()
+    return orders
+
+
+def _repeat(orders: list[Order]) -> Iterable[Order]:
+    yield from orders
+    yield from orders
