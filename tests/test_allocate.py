@@ -110,9 +110,7 @@ def test_permuting_the_inputs_permutes_the_outputs(
 @given(oks.money(), weights_st.filter(lambda w: sum(w) > 0))
 def test_refund_is_the_mirror_of_the_charge(total: Money, weights: list[int | Decimal]) -> None:
     keys = list(range(len(weights)))
-    assert allocate(-total, weights, keys=keys) == [
-        -p for p in allocate(total, weights, keys=keys)
-    ]
+    assert allocate(-total, weights, keys=keys) == [-p for p in allocate(total, weights, keys=keys)]
 
 
 def test_capped_pins_parts_and_spreads_the_rest() -> None:
@@ -122,9 +120,7 @@ def test_capped_pins_parts_and_spreads_the_rest() -> None:
 
 
 def test_capped_sequence_form_and_refunds() -> None:
-    parts = allocate_capped(
-        _cny("-6.00"), [1, 1], [_cny("2.00"), _cny("10.00")], keys=["a", "b"]
-    )
+    parts = allocate_capped(_cny("-6.00"), [1, 1], [_cny("2.00"), _cny("10.00")], keys=["a", "b"])
     assert parts == [_cny("-2.00"), _cny("-4.00")]
 
 

@@ -23,8 +23,8 @@ from orderkit.testing import strategies as oks
 
 
 @pytest.mark.parametrize(
-    ("code", "digits"), [("CNY", 2), ("USD", 2), ("EUR", 2), ("JPY", 0), ("KRW", 0),
-                         ("KWD", 3), ("BHD", 3)]
+    ("code", "digits"),
+    [("CNY", 2), ("USD", 2), ("EUR", 2), ("JPY", 0), ("KRW", 0), ("KWD", 3), ("BHD", 3)],
 )
 def test_minor_units_follow_iso_4217(code: str, digits: int) -> None:
     assert minor_unit(code) == digits
@@ -196,8 +196,12 @@ def test_rounding_a_rounded_amount_changes_nothing(a: Money, mode: Rounding) -> 
     assert a.round(mode) == a
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=6, min_value=-10**6,
-                   max_value=10**6), oks.currencies())
+@given(
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=6, min_value=-(10**6), max_value=10**6
+    ),
+    oks.currencies(),
+)
 def test_rounding_moves_less_than_one_minor_unit(amount: Decimal, code: str) -> None:
     money = Money(amount, code)
     rounded = money.round()

@@ -65,16 +65,25 @@ def _money(value: Money | None, width: int = 10) -> str:
 
 def _print_order(out: TextIO, order: Order, channel_total: Money) -> None:
     print(f"\n  {order.order_id}  ({order.channel.key}, {order.currency})", file=out)
-    print(f"    {'sku':<12}{'qty':>4}{'unit':>10}{'subtotal':>10}{'discount':>10}"
-          f"{'total':>10}", file=out)
+    print(
+        f"    {'sku':<12}{'qty':>4}{'unit':>10}{'subtotal':>10}{'discount':>10}{'total':>10}",
+        file=out,
+    )
     for line in order.lines:
-        print(f"    {line.sku:<12}{line.quantity:>4}{_money(line.unit_price)}"
-              f"{_money(line.subtotal)}{_money(line.discount)}{_money(line.total)}", file=out)
-    print(f"    subtotal {order.subtotal}, discount {order.discount_total}, "
-          f"shipping {order.shipping_fee or Money.zero(order.currency)}", file=out)
+        print(
+            f"    {line.sku:<12}{line.quantity:>4}{_money(line.unit_price)}"
+            f"{_money(line.subtotal)}{_money(line.discount)}{_money(line.total)}",
+            file=out,
+        )
+    print(
+        f"    subtotal {order.subtotal}, discount {order.discount_total}, "
+        f"shipping {order.shipping_fee or Money.zero(order.currency)}",
+        file=out,
+    )
     verdict = "matches" if order.total == channel_total else "DIFFERS FROM"
-    print(f"    total    {order.total}  {verdict} the channel's own total {channel_total}",
-          file=out)
+    print(
+        f"    total    {order.total}  {verdict} the channel's own total {channel_total}", file=out
+    )
     print(f"    paid     {order.paid_total}, balance due {order.balance_due}", file=out)
 
 
@@ -85,14 +94,16 @@ def run(out: TextIO, workdir: Path, now: datetime | None = None) -> list[Order]:
     orders = [from_shopify(shopify_doc), *from_pinduoduo(pdd_doc)]
     channel_totals = [
         Money(shopify_doc["order"]["total_price"], "USD"),
-        *(Money(o["pay_amount"], "CNY")
-          for o in pdd_doc["order_list_get_response"]["order_list"]),
+        *(Money(o["pay_amount"], "CNY") for o in pdd_doc["order_list_get_response"]["order_list"]),
     ]
     db_path = workdir / "orderkit-demo.sqlite3"
     print(f"orderkit {orderkit.__version__} demo, embedded SQLite at {db_path}", file=out)
 
-    print("\n1. Two channel payloads become canonical orders; order-level discounts are "
-          "split over the lines exactly (largest remainder, capped at each line)", file=out)
+    print(
+        "\n1. Two channel payloads become canonical orders; order-level discounts are "
+        "split over the lines exactly (largest remainder, capped at each line)",
+        file=out,
+    )
     for order, channel_total in zip(orders, channel_totals, strict=True):
         _print_order(out, order, channel_total)
 
@@ -100,16 +111,22 @@ def run(out: TextIO, workdir: Path, now: datetime | None = None) -> list[Order]:
     try:
         db.executescript(_SCHEMA)
         saved = [_save(db, order, stamp) for order in _repeat(orders)]
-        print(f"\n2. Stored {sum(saved)} orders with their order.created events in one "
-              f"transaction each (outbox); the repeated import of "
-              f"{len(saved) - sum(saved)} payloads was recognised by channel key and "
-              "ignored", file=out)
+        print(
+            f"\n2. Stored {sum(saved)} orders with their order.created events in one "
+            f"transaction each (outbox); the repeated import of "
+            f"{len(saved) - sum(saved)} payloads was recognised by channel key and "
+            "ignored",
+            file=out,
+        )
         bus = InProcessBus()
         seen: list[str] = []
         bus.subscribe("order.created", lambda event: seen.append(event.order_id or "?"))
         delivered = _relay(db, bus)
-        print(f"\n3. The outbox relay delivered {delivered} events to a subscriber: "
-              f"{', '.join(seen)}", file=out)
+        print(
+            f"\n3. The outbox relay delivered {delivered} events to a subscriber: "
+            f"{', '.join(seen)}",
+            file=out,
+        )
     finally:
         db.close()
     return orders

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
@@ -60,12 +61,11 @@ class EventPayload(BaseModel):
         event_type = cls.__dict__.get("event_type")
         if event_type is None:
             return
+        event_type = cls.event_type = str(event_type)
         known = _PAYLOADS.get(event_type)
         if known is not None and _path(known) != _path(cls):
-            raise ConfigError(
-                f"event type {event_type!r} is already bound to {_path(known)}"
-            )
-        _PAYLOADS[str(event_type)] = cls
+            raise ConfigError(f"event type {event_type!r} is already bound to {_path(known)}")
+        _PAYLOADS[event_type] = cls
 
 
 def payload_model(event_type: str) -> type[EventPayload] | None:
@@ -128,7 +128,7 @@ class Event(BaseModel):
             raise EventError(f"no payload model is registered for event type {self.type!r}")
         return model.model_validate(self.payload)
 
-    def payload_as(self, model: type[P]) -> P:
+    def payload_as(self, model: builtins.type[P]) -> P:
         """The payload as ``model``, checking that it is bound to this event's type."""
         if model.event_type != self.type:
             raise EventError(

@@ -138,7 +138,7 @@ def allocate_capped(
     {'tea': Money('25.00', 'CNY'), 'cup': Money('5.00', 'CNY')}
     """
     key_list, values = _keys_and_values(weights, keys)
-    cap_list = [caps[k] for k in key_list] if isinstance(caps, Mapping) else list(caps)  # type: ignore[index]
+    cap_list = [caps[k] for k in key_list] if isinstance(caps, Mapping) else list(caps)
     if len(cap_list) != len(key_list):
         raise AllocationError(f"{len(key_list)} weights but {len(cap_list)} caps")
     cap_units = []

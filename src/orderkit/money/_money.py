@@ -48,9 +48,10 @@ class Money:
     The amount is a :class:`~decimal.Decimal`; the currency an ISO 4217 code whose minor
     unit (2 for CNY, 0 for JPY, 3 for KWD) governs :meth:`round` and
     :attr:`minor_units`. Amounts are shown with at least the minor unit's decimals
-    (``Money(98, "CNY")`` is ``98.00``); finer amounts are kept exactly until rounded. Floats are refused. Arithmetic and ordering across currencies
-    raise :class:`~orderkit.errors.CurrencyMismatch`; equality across currencies is
-    simply ``False``.
+    (``Money(98, "CNY")`` is ``98.00``); finer amounts are kept exactly until rounded.
+    Floats are refused. Arithmetic and ordering across currencies raise
+    :class:`~orderkit.errors.CurrencyMismatch`; equality across currencies is simply
+    ``False``.
 
     >>> price = Money("19.99", "CNY")
     >>> price * 3 - Money(5, "CNY")

@@ -139,12 +139,16 @@ def shipments(draw: st.DrawFn, lines: tuple[OrderLine, ...]) -> Shipment:
     cut = draw(st.integers(1, len(items)))
     groups = [items[:cut], items[cut:]] if cut < len(items) else [items]
     packages = [
-        Package(tracking_number=draw(_IDS), carrier=draw(st.sampled_from(("SF", "JD", "YTO"))),
-                items=tuple(group))
+        Package(
+            tracking_number=draw(_IDS),
+            carrier=draw(st.sampled_from(("SF", "JD", "YTO"))),
+            items=tuple(group),
+        )
         for group in groups
     ]
-    return Shipment(shipment_id=draw(_IDS), shipped_at=draw(aware_datetimes()),
-                    packages=tuple(packages))
+    return Shipment(
+        shipment_id=draw(_IDS), shipped_at=draw(aware_datetimes()), packages=tuple(packages)
+    )
 
 
 @st.composite

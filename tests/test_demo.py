@@ -1,0 +1,57 @@
+"""The end-to-end demo behind `make demo` and the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from orderkit.__main__ import main
+from orderkit._demo import run
+from orderkit.money import Money
+from orderkit.order import order_json_schema
+
+
+def test_demo_builds_prices_stores_and_relays(tmp_path: Path) -> None:
+    out = io.StringIO()
+    orders = run(out, tmp_path, now=datetime(2026, 11, 22, tzinfo=UTC))
+    text = out.getvalue()
+    assert [o.channel.key for o in orders] == [
+        "shopify:5550012345",
+        "pinduoduo:261111-508321472290617",
+    ]
+    assert [o.total for o in orders] == [Money("81.96", "USD"), Money("231.80", "CNY")]
+    assert [o.discount_total for o in orders] == [Money("10.00", "USD"), Money("25.00", "CNY")]
+    assert all(o.balance_due == Money.zero(o.currency) for o in orders)
+    assert text.count("matches the channel's own total") == 2
+    assert "DIFFERS" not in text
+    assert "Stored 2 orders" in text
+    assert "repeated import of 2 payloads" in text
+    assert "delivered 2 events" in text
+    db = sqlite3.connect(tmp_path / "orderkit-demo.sqlite3")
+    assert db.execute("SELECT count(*) FROM orders").fetchone() == (2,)
+    assert db.execute("SELECT count(*), sum(delivered) FROM outbox").fetchone() == (2, 2)
+
+
+def test_pinduoduo_times_are_read_as_beijing_time(tmp_path: Path) -> None:
+    orders = run(io.StringIO(), tmp_path)
+    assert orders[1].created_at == datetime(2026, 11, 10, 16, 3, 12, tzinfo=UTC)
+
+
+def test_cli_demo_and_schema(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["demo", "--workdir", str(tmp_path / "kept")]) == 0
+    assert "outbox relay delivered 2 events" in capsys.readouterr().out
+    assert (tmp_path / "kept" / "orderkit-demo.sqlite3").is_file()
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == order_json_schema()
+
+
+def test_cli_refuses_unknown_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["dance"])
+    assert caught.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
