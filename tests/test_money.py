@@ -213,3 +213,8 @@ def test_rounding_moves_less_than_one_minor_unit(amount: Decimal, code: str) -> 
 def test_json_round_trip(a: Money) -> None:
     model = _Priced(price=a)
     assert _Priced.model_validate_json(model.model_dump_json()) == model
+
+
+def test_amounts_beyond_exact_precision_are_refused() -> None:
+    with pytest.raises(InvalidAmount, match="too many digits"):
+        Money("1" + "0" * 30, "CNY")

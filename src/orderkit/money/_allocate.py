@@ -17,6 +17,8 @@ K = TypeVar("K", str, int)
 
 def _weight_units(total: Money, weights: Sequence[Weight]) -> list[int]:
     """Scale the weights to integers that keep their exact ratios."""
+    if all(type(w) is int and w >= 0 for w in weights):
+        return list(weights)  # type: ignore[arg-type]
     values: list[Decimal] = []
     for weight in weights:
         if isinstance(weight, Money):
@@ -69,7 +71,8 @@ def _keys_and_values(
 
 
 def _shape(total: Money, keys: list[K], units: list[int], as_mapping: bool) -> object:
-    parts = [Money.from_minor(u, total.currency) for u in units]
+    step = Money.from_minor(1, total.currency).amount
+    parts = [Money(step * u, total.currency) for u in units]
     return dict(zip(keys, parts, strict=True)) if as_mapping else parts
 
 

@@ -30,6 +30,8 @@ class Rounding(StrEnum):
 
 
 def normalize_code(code: object) -> str:
+    if code in MINOR_UNITS:
+        return code
     if not isinstance(code, str):
         raise UnknownCurrency(code)
     upper = code.strip().upper()

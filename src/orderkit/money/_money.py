@@ -20,17 +20,17 @@ _AMOUNT_PATTERN: Final = r"^-?\d+(\.\d+)?$"
 
 def to_decimal(value: object) -> Decimal:
     """Convert an exact amount to ``Decimal``; floats, NaN and infinities are refused."""
-    if isinstance(value, Decimal):
+    if isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise InvalidAmount(value, "not a decimal number") from None
+    elif isinstance(value, Decimal):
         result = value
     elif isinstance(value, bool):
         raise InvalidAmount(value, "a bool is not an amount")
     elif isinstance(value, int):
         return Decimal(value)
-    elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise InvalidAmount(value, "not a decimal number") from None
     elif isinstance(value, float):
         raise InvalidAmount(
             value, "floats are inexact; pass Decimal('19.99'), the string '19.99' or an int"
@@ -73,9 +73,11 @@ class Money:
     def __init__(self, amount: AmountLike, currency: str) -> None:
         code = normalize_code(currency)
         value = to_decimal(amount)
-        if value.as_tuple().exponent > -MINOR_UNITS[code]:  # type: ignore[operator]
-            value = value.quantize(quantum(code))
-        self._amount = value
+        try:
+            padded = value.quantize(quantum(code))
+        except InvalidOperation:
+            raise InvalidAmount(amount, "too many digits for exact arithmetic") from None
+        self._amount = padded if padded == value else value
         self._currency = code
 
     @classmethod

@@ -1,0 +1,15 @@
+"""Run every benchmark script and print its tables: ``make bench``."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import money
+
+if __name__ == "__main__":
+    print(f"Python {platform.python_version()} on {platform.machine()}, {platform.node()}")
+    money.main()
