@@ -54,6 +54,23 @@ def test_zero_cases() -> None:
         allocate(_cny("0.05"), {"a": 0, "b": 0})
 
 
+def test_precise_decimal_weights_keep_their_order() -> None:
+    parts = allocate(
+        _cny("0.01"), {"x": Decimal(1), "y": Decimal("1.0000000000000000000000000001")}
+    )
+    assert parts == {"x": _cny("0"), "y": _cny("0.01")}
+
+
+def test_key_and_cap_mistakes_are_allocation_errors() -> None:
+    with pytest.raises(AllocationError, match="all str or all int"):
+        allocate(_cny("1.00"), [1, 1], keys=["a", 1])  # type: ignore[type-var]
+    with pytest.raises(AllocationError, match="no cap given for \\['b'\\]"):
+        allocate_capped(_cny("1.00"), {"a": 1, "b": 1}, {"a": _cny("5.00")})
+    with pytest.raises(AllocationError, match="no weights"):
+        allocate(_cny("1.00"), {})
+    assert allocate(_cny("0"), {}) == {}
+
+
 def test_bad_inputs() -> None:
     with pytest.raises(AllocationError, match="negative"):
         allocate(_cny("1.00"), {"a": -1, "b": 2})

@@ -8,6 +8,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from orderkit.clock import Clock, SystemClock, UtcDateTime, require_aware
+from orderkit.errors import NaiveDatetime, OrderkitError
 from orderkit.testing import FakeClock
 
 
@@ -20,8 +21,10 @@ def test_system_clock_is_aware_utc() -> None:
 def test_require_aware_converts_to_utc_and_refuses_naive() -> None:
     plus8 = timezone(timedelta(hours=8))
     assert require_aware(datetime(2026, 1, 1, 8, tzinfo=plus8)) == datetime(2026, 1, 1, tzinfo=UTC)
-    with pytest.raises(ValueError, match=r"paid_at .* has no timezone"):
+    with pytest.raises(NaiveDatetime, match=r"paid_at .* has no timezone") as caught:
         require_aware(datetime(2026, 1, 1), "paid_at")
+    assert isinstance(caught.value, OrderkitError)
+    assert isinstance(caught.value, ValueError)
 
 
 def test_utc_datetime_field() -> None:

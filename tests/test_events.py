@@ -82,6 +82,11 @@ def test_custom_payloads_register_and_duplicates_are_refused() -> None:
 
     event = Event.of(InvoiceIssued(invoice_no="INV-7"), at=T0)
     assert event.parsed() == InvoiceIssued(invoice_no="INV-7")
+    with pytest.raises(ConfigError, match="dotted lower-case"):
+
+        class Shouting(EventPayload):
+            event_type = "BadType"
+
     with pytest.raises(ConfigError, match="already bound"):
 
         class Impostor(EventPayload):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import pytest
 from hypothesis import given
@@ -216,5 +216,46 @@ def test_json_round_trip(a: Money) -> None:
 
 
 def test_amounts_beyond_exact_precision_are_refused() -> None:
-    with pytest.raises(InvalidAmount, match="too many digits"):
-        Money("1" + "0" * 30, "CNY")
+    with pytest.raises(InvalidAmount, match="significant digits"):
+        Money("1" + "0" * 70, "CNY")
+    big = Money("1" + "0" * 57, "CNY")
+    with pytest.raises(InvalidAmount, match="significant digits"):
+        big * 1000
+
+
+def test_arithmetic_ignores_the_host_decimal_context() -> None:
+    with localcontext() as ctx:
+        ctx.prec = 6
+        assert Money("12345.67", "CNY") + Money("0.01", "CNY") == Money("12345.68", "CNY")
+        assert Money("1234567890123456789012345.67", "CNY") * 99 == Money(
+            "122222221122222222112222221.33", "CNY"
+        )
+        assert Money("12345.675", "CNY").round() == Money("12345.68", "CNY")
+
+
+def test_products_show_the_minor_unit() -> None:
+    assert repr(Money("10.00", "CNY") * Decimal("1E+1")) == "Money('100.00', 'CNY')"
+    assert repr(Money("10.00", "CNY") * Decimal("1.0")) == "Money('10.00', 'CNY')"
+    assert repr(Money("10.00", "CNY") * Decimal("0.125")) == "Money('1.25', 'CNY')"
+
+
+@pytest.mark.parametrize("text", ["١٩", "1_000", "1,000"])
+def test_only_plain_ascii_decimal_text_is_an_amount(text: str) -> None:
+    with pytest.raises(InvalidAmount):
+        Money(text, "CNY")
+
+
+def test_non_string_currency_is_an_unknown_currency() -> None:
+    with pytest.raises(UnknownCurrency):
+        Money(1, ["CNY"])  # type: ignore[arg-type]
+
+
+def test_pydantic_python_input_accepts_decimal_and_int_amounts() -> None:
+    assert _Priced.model_validate(
+        {"price": {"amount": Decimal("19.99"), "currency": "CNY"}}
+    ).price == Money("19.99", "CNY")
+    assert _Priced.model_validate({"price": {"amount": 7, "currency": "JPY"}}).price == Money(
+        7, "JPY"
+    )
+    with pytest.raises(ValidationError):
+        _Priced.model_validate({"price": {"amount": 1.5, "currency": "CNY"}})

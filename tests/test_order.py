@@ -183,3 +183,27 @@ def test_schema_describes_money_as_decimal_strings() -> None:
     price = schema["$defs"]["OrderLine"]["properties"]["unit_price"]
     assert price["properties"]["amount"]["type"] == "string"
     assert set(schema["required"]) >= {"order_id", "channel", "created_at", "currency", "lines"}
+
+
+def test_replace_checks_every_rule_again() -> None:
+    order = _order()
+    assert order.replace(note="gift wrap").note == "gift wrap"
+    with pytest.raises(ValidationError, match="ships 3 but only 2"):
+        order.replace(shipments=[_shipment(("1", 3))])
+    line = order.lines[0]
+    assert line.replace(discount=Money("1.00", "CNY")).total == Money("38.80", "CNY")
+    with pytest.raises(ValidationError, match="exceeds the line subtotal"):
+        line.replace(discount=Money("99.00", "CNY"))
+
+
+@pytest.mark.parametrize("quantity", [True, "2", 1.0])
+def test_quantities_are_strict_ints(quantity: object) -> None:
+    with pytest.raises(ValidationError):
+        _line(quantity=quantity)
+
+
+def test_schema_amounts_are_non_negative_and_currency_upper_case() -> None:
+    schema = order_json_schema()
+    price = schema["$defs"]["OrderLine"]["properties"]["unit_price"]
+    assert price["properties"]["amount"]["pattern"] == r"^\d+(\.\d+)?$"
+    assert schema["properties"]["currency"]["pattern"] == "^[A-Z]{3}$"

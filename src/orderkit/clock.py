@@ -15,6 +15,8 @@ from typing import Annotated, Protocol, TypeAlias, runtime_checkable
 
 from pydantic import AfterValidator, AwareDatetime
 
+from orderkit.errors import NaiveDatetime
+
 __all__ = ["Clock", "SystemClock", "UtcDateTime", "require_aware"]
 
 
@@ -40,17 +42,14 @@ class SystemClock:
 
 
 def require_aware(value: datetime, what: str = "datetime") -> datetime:
-    """Return ``value`` converted to UTC; refuse a naive datetime with a clear error.
+    """Return ``value`` converted to UTC; a naive datetime raises ``NaiveDatetime``.
 
     >>> from datetime import timedelta, timezone
     >>> require_aware(datetime(2026, 11, 11, 8, 0, tzinfo=timezone(timedelta(hours=8))))
     datetime.datetime(2026, 11, 11, 0, 0, tzinfo=datetime.timezone.utc)
     """
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
-            f"{what} {value.isoformat()} has no timezone: attach one (e.g. tzinfo=UTC), "
-            "orderkit never guesses the zone of a naive datetime"
-        )
+        raise NaiveDatetime(value.isoformat(), what)
     return value.astimezone(UTC)
 
 

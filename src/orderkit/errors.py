@@ -6,6 +6,7 @@ catch either ``CurrencyMismatch`` or plain ``ValueError``::
 
     OrderkitError
     ├── ConfigError (ValueError)          rule sets, policies, field maps that fail validation
+    ├── NaiveDatetime (ValueError)        a datetime without a timezone
     ├── MoneyError
     │   ├── UnknownCurrency (ValueError)  a currency code that is not ISO 4217
     │   ├── InvalidAmount (ValueError)    floats, NaN, infinities, unparsable text
@@ -13,6 +14,9 @@ catch either ``CurrencyMismatch`` or plain ``ValueError``::
     │   ├── NotRounded (ValueError)       minor units asked of an unrounded amount
     │   └── AllocationError (ValueError)  an amount that cannot be split as asked
     ├── TransitionError                   order and after-sales lifecycles
+    │   ├── InvalidTransition (ValueError) the event is not allowed from the current state
+    │   ├── TransitionRefused (ValueError) a guard refused, with its reason
+    │   └── ConcurrentModification         the subject moved since the caller read it
     ├── ReservationError                  inventory reservation
     ├── PricingError                      the discount engine
     ├── ChannelError                      channel adapters (``retryable`` says whether to retry)
@@ -36,17 +40,21 @@ if TYPE_CHECKING:
 __all__ = [
     "AllocationError",
     "ChannelError",
+    "ConcurrentModification",
     "ConfigError",
     "CurrencyMismatch",
     "EventError",
     "HandlerFailed",
     "InvalidAmount",
+    "InvalidTransition",
     "MoneyError",
+    "NaiveDatetime",
     "NotRounded",
     "OrderkitError",
     "PricingError",
     "ReservationError",
     "TransitionError",
+    "TransitionRefused",
     "UnknownCurrency",
 ]
 
@@ -57,6 +65,18 @@ class OrderkitError(Exception):
 
 class ConfigError(OrderkitError, ValueError):
     """A configuration object (rule set, policy, field map) failed validation."""
+
+
+class NaiveDatetime(OrderkitError, ValueError):
+    """A datetime without a timezone where orderkit needs an instant."""
+
+    def __init__(self, value: object, what: str) -> None:
+        self.value = value
+        self.what = what
+        super().__init__(
+            f"{what} {value} has no timezone: attach one (e.g. tzinfo=UTC), "
+            "orderkit never guesses the zone of a naive datetime"
+        )
 
 
 class MoneyError(OrderkitError):
@@ -118,6 +138,47 @@ class AllocationError(MoneyError, ValueError):
 
 class TransitionError(OrderkitError):
     """Root of the errors raised by the order and after-sales lifecycles."""
+
+
+class InvalidTransition(TransitionError, ValueError):
+    """An event that the workflow does not allow from the subject's current state."""
+
+    def __init__(self, subject_id: str, state: str, event: str, allowed: Sequence[str]) -> None:
+        self.subject_id = subject_id
+        self.state = state
+        self.event = event
+        self.allowed = tuple(allowed)
+        choices = ", ".join(self.allowed) or "none: the state is terminal"
+        super().__init__(
+            f"{subject_id}: cannot {event!r} from state {state!r}; allowed from there: {choices}"
+        )
+
+
+class TransitionRefused(TransitionError, ValueError):
+    """A guard refused the transition; ``reason`` says why and what would make it pass."""
+
+    def __init__(self, subject_id: str, state: str, event: str, reason: str) -> None:
+        self.subject_id = subject_id
+        self.state = state
+        self.event = event
+        self.reason = reason
+        super().__init__(f"{subject_id}: {event!r} refused in state {state!r}: {reason}")
+
+
+class ConcurrentModification(TransitionError):
+    """Compare-and-set failed: the subject's version is not the one the caller expected.
+
+    Re-read the subject and decide again; another worker moved it first.
+    """
+
+    def __init__(self, subject_id: str, expected: int, actual: int) -> None:
+        self.subject_id = subject_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"{subject_id}: expected version {expected} but it is at {actual}; "
+            "another worker changed it first, re-read and retry"
+        )
 
 
 class ReservationError(OrderkitError):

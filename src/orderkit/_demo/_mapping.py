@@ -25,7 +25,7 @@ def _with_discount(lines: Sequence[OrderLine], discount: Money) -> tuple[OrderLi
     """Spread an order-level discount over the lines, never beyond a line's subtotal."""
     subtotals = {line.line_id: line.subtotal for line in lines}
     shares = allocate_capped(discount, subtotals, subtotals)
-    return tuple(line.model_copy(update={"discount": shares[line.line_id]}) for line in lines)
+    return tuple(line.replace(discount=shares[line.line_id]) for line in lines)
 
 
 def from_shopify(doc: Mapping[str, Any]) -> Order:

@@ -45,7 +45,9 @@ def _name(handler: Handler) -> str:
 class InProcessBus:
     """A synchronous, thread-safe bus for one process.
 
-    Handlers run in subscription order. A failing handler never stops the others: every
+    Handlers subscribed to the event's type run first, then those subscribed to
+    :data:`ALL_EVENTS`, each group in subscription order. A failing handler never stops
+    the others: every
     handler runs, then the failures are reported together, by raising
     :class:`~orderkit.errors.HandlerFailed` or, when ``on_failure`` is given, by passing
     it that error instead.

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import builtins
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
@@ -62,6 +63,11 @@ class EventPayload(BaseModel):
         if event_type is None:
             return
         event_type = cls.event_type = str(event_type)
+        if not re.fullmatch(_TYPE_PATTERN, event_type):
+            raise ConfigError(
+                f"{cls.__name__}.event_type {event_type!r} must be dotted lower-case words, "
+                "like 'invoice.issued'"
+            )
         known = _PAYLOADS.get(event_type)
         if known is not None and _path(known) != _path(cls):
             raise ConfigError(f"event type {event_type!r} is already bound to {_path(known)}")

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, PositiveInt
+from pydantic import Field
 
 from orderkit.clock import UtcDateTime
 from orderkit.events._event import EventPayload, EventType
-from orderkit.order import NonEmptyStr, Order, Payment, Shipment
+from orderkit.order import NonEmptyStr, Order, Payment, Quantity, Shipment
 
 __all__ = [
     "OrderCancelled",
@@ -62,12 +62,12 @@ class OrderReturned(EventPayload):
 
     event_type: ClassVar[str] = EventType.ORDER_RETURNED
     reason_code: NonEmptyStr
-    items: dict[str, PositiveInt] = Field(min_length=1)
+    items: dict[str, Quantity] = Field(min_length=1)
 
 
 class _StockChange(EventPayload):
     reservation_id: NonEmptyStr
-    items: dict[str, PositiveInt] = Field(min_length=1, description="quantity per SKU")
+    items: dict[str, Quantity] = Field(min_length=1, description="quantity per SKU")
     location: str | None = None
 
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
+from math import lcm
 from typing import TypeAlias, TypeVar, overload
 
 from orderkit.errors import AllocationError, CurrencyMismatch
@@ -19,7 +21,7 @@ def _weight_units(total: Money, weights: Sequence[Weight]) -> list[int]:
     """Scale the weights to integers that keep their exact ratios."""
     if all(type(w) is int and w >= 0 for w in weights):
         return list(weights)  # type: ignore[arg-type]
-    values: list[Decimal] = []
+    values: list[Fraction] = []
     for weight in weights:
         if isinstance(weight, Money):
             if weight.currency != total.currency:
@@ -29,15 +31,16 @@ def _weight_units(total: Money, weights: Sequence[Weight]) -> list[int]:
             value = to_decimal(weight)
         if value < 0:
             raise AllocationError(f"weights must not be negative, got {value}")
-        values.append(value)
-    scale = max((-int(v.as_tuple().exponent) for v in values), default=0)
-    scale = max(scale, 0)
-    return [int(v.scaleb(scale)) for v in values]
+        values.append(Fraction(value))
+    common = lcm(*(v.denominator for v in values))
+    return [v.numerator * (common // v.denominator) for v in values]
 
 
 def _split(units: int, weights: Sequence[int], keys: Sequence[K]) -> list[int]:
     """Split ``units >= 0`` over integer weights by largest remainder, ties by key."""
     whole = sum(weights)
+    if not weights and units:
+        raise AllocationError("cannot allocate a non-zero amount over no weights at all")
     if whole == 0:
         if units == 0:
             return [0] * len(weights)
@@ -57,7 +60,7 @@ def _keys_and_values(
     if isinstance(weights, Mapping):
         if keys is not None:
             raise TypeError("pass keys only with a sequence of weights, not with a mapping")
-        return list(weights.keys()), list(weights.values())
+        return _same_kind(list(weights.keys())), list(weights.values())
     if keys is None:
         raise TypeError(
             "allocate() needs keys=... with a sequence of weights (ties go by key, never by "
@@ -67,7 +70,13 @@ def _keys_and_values(
         raise AllocationError(f"{len(weights)} weights but {len(keys)} keys")
     if len(set(keys)) != len(keys):
         raise AllocationError("keys must be unique: they break ties between equal shares")
-    return list(keys), list(weights)
+    return _same_kind(list(keys)), list(weights)
+
+
+def _same_kind(keys: list[K]) -> list[K]:
+    if len({type(k) for k in keys}) > 1:
+        raise AllocationError("keys must be all str or all int: they are sorted to break ties")
+    return keys
 
 
 def _shape(total: Money, keys: list[K], units: list[int], as_mapping: bool) -> object:
@@ -110,6 +119,27 @@ def allocate(
     return _shape(total, key_list, signed, isinstance(weights, Mapping))  # type: ignore[return-value]
 
 
+def _cap_units(total: Money, keys: list[K], caps: Mapping[K, Money] | Sequence[Money]) -> list[int]:
+    """The caps in minor units, in key order, checked."""
+    if isinstance(caps, Mapping):
+        missing = [k for k in keys if k not in caps]
+        if missing:
+            raise AllocationError(f"no cap given for {missing}")
+        cap_list = [caps[k] for k in keys]
+    else:
+        cap_list = list(caps)
+    if len(cap_list) != len(keys):
+        raise AllocationError(f"{len(keys)} weights but {len(cap_list)} caps")
+    units = []
+    for cap in cap_list:
+        if cap.currency != total.currency:
+            raise CurrencyMismatch(total.currency, cap.currency, "cap an allocation of")
+        if cap.amount < 0:
+            raise AllocationError(f"caps must not be negative, got {cap}")
+        units.append(cap.minor_units)
+    return units
+
+
 @overload
 def allocate_capped(
     total: Money, weights: Mapping[K, Weight], caps: Mapping[K, Money]
@@ -141,16 +171,7 @@ def allocate_capped(
     {'tea': Money('25.00', 'CNY'), 'cup': Money('5.00', 'CNY')}
     """
     key_list, values = _keys_and_values(weights, keys)
-    cap_list = [caps[k] for k in key_list] if isinstance(caps, Mapping) else list(caps)
-    if len(cap_list) != len(key_list):
-        raise AllocationError(f"{len(key_list)} weights but {len(cap_list)} caps")
-    cap_units = []
-    for cap in cap_list:
-        if cap.currency != total.currency:
-            raise CurrencyMismatch(total.currency, cap.currency, "cap an allocation of")
-        if cap.amount < 0:
-            raise AllocationError(f"caps must not be negative, got {cap}")
-        cap_units.append(cap.minor_units)
+    cap_units = _cap_units(total, key_list, caps)
     weight_units = _weight_units(total, values)
     units = total.minor_units
     remaining = abs(units)

@@ -30,7 +30,7 @@ class Rounding(StrEnum):
 
 
 def normalize_code(code: object) -> str:
-    if code in MINOR_UNITS:
+    if type(code) is str and code in MINOR_UNITS:
         return code
     if not isinstance(code, str):
         raise UnknownCurrency(code)

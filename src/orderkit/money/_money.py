@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
 from typing import Any, ClassVar, Final, Self, TypeAlias
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -16,13 +25,25 @@ AmountLike: TypeAlias = Decimal | int | str
 """What :class:`Money` accepts as an amount: never a ``float``."""
 
 _AMOUNT_PATTERN: Final = r"^-?\d+(\.\d+)?$"
+_DIGITS: Final = 60
+_EXACT: Final = Context(
+    prec=_DIGITS,
+    rounding=ROUND_HALF_EVEN,
+    traps=[InvalidOperation, Inexact, Overflow, DivisionByZero],
+)
+"""Arithmetic on money is exact or refused, whatever the host's decimal context says."""
+_WIDE: Final = Context(prec=_DIGITS, traps=[InvalidOperation, Overflow, DivisionByZero])
+_TOO_LONG: Final = f"more than {_DIGITS} significant digits cannot be kept exact"
 
 
 def to_decimal(value: object) -> Decimal:
     """Convert an exact amount to ``Decimal``; floats, NaN and infinities are refused."""
     if isinstance(value, str):
+        text = value.strip()
+        if not text.isascii() or "_" in text:
+            raise InvalidAmount(value, "write amounts with ASCII digits and no separators")
         try:
-            result = Decimal(value.strip())
+            result = Decimal(text)
         except InvalidOperation:
             raise InvalidAmount(value, "not a decimal number") from None
     elif isinstance(value, Decimal):
@@ -40,6 +61,23 @@ def to_decimal(value: object) -> Decimal:
     if not result.is_finite():
         raise InvalidAmount(value, "NaN and infinities are not amounts")
     return result
+
+
+def _padded(value: Decimal, code: str, source: object) -> Decimal:
+    """``value`` with at least the minor unit's decimals (never rounded)."""
+    try:
+        padded = value.quantize(quantum(code), context=_WIDE)
+    except InvalidOperation:
+        raise InvalidAmount(source, _TOO_LONG) from None
+    return padded if padded == value else value
+
+
+def _exact(operation: Callable[[Decimal, Decimal], Decimal], a: Decimal, b: Decimal) -> Decimal:
+    """``operation(a, b)`` in the exact context; an inexact result is refused."""
+    try:
+        return operation(a, b)
+    except (Inexact, Overflow):
+        raise InvalidAmount(f"{operation.__name__}({a}, {b})", _TOO_LONG) from None
 
 
 class Money:
@@ -72,12 +110,7 @@ class Money:
 
     def __init__(self, amount: AmountLike, currency: str) -> None:
         code = normalize_code(currency)
-        value = to_decimal(amount)
-        try:
-            padded = value.quantize(quantum(code))
-        except InvalidOperation:
-            raise InvalidAmount(amount, "too many digits for exact arithmetic") from None
-        self._amount = padded if padded == value else value
+        self._amount = _padded(to_decimal(amount), code, amount)
         self._currency = code
 
     @classmethod
@@ -103,7 +136,7 @@ class Money:
         if isinstance(units, bool) or not isinstance(units, int):
             raise InvalidAmount(units, "minor units must be an int")
         code = normalize_code(currency)
-        return cls._make(Decimal(units) * quantum(code), code)
+        return cls._make(_exact(_EXACT.multiply, Decimal(units), quantum(code)), code)
 
     @property
     def amount(self) -> Decimal:
@@ -118,7 +151,7 @@ class Money:
     @property
     def is_rounded(self) -> bool:
         """Whether the amount fits the currency's minor unit exactly."""
-        return self._amount == self._amount.quantize(quantum(self._currency))
+        return self._amount == self._amount.quantize(quantum(self._currency), context=_WIDE)
 
     @property
     def minor_units(self) -> int:
@@ -126,7 +159,7 @@ class Money:
         digits = MINOR_UNITS[self._currency]
         if not self.is_rounded:
             raise NotRounded(self._amount, self._currency, digits)
-        return int(self._amount.scaleb(digits))
+        return int(self._amount.scaleb(digits, context=_WIDE))
 
     def round(self, rounding: Rounding = Rounding.HALF_UP) -> Money:
         """Round to the minor unit, half-up unless another mode is named.
@@ -135,7 +168,8 @@ class Money:
         (Money('2.35', 'EUR'), Money('2.34', 'EUR'))
         """
         q = quantum(self._currency)
-        return self._make(self._amount.quantize(q, rounding=rounding.value), self._currency)
+        rounded = self._amount.quantize(q, rounding=rounding.value, context=_WIDE)
+        return self._make(rounded, self._currency)
 
     def _same(self, other: Money, operation: str) -> None:
         if other._currency != self._currency:
@@ -145,18 +179,19 @@ class Money:
         if not isinstance(other, Money):
             return NotImplemented
         self._same(other, "add")
-        return self._make(self._amount + other._amount, self._currency)
+        return self._make(_exact(_EXACT.add, self._amount, other._amount), self._currency)
 
     def __sub__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
         self._same(other, "subtract")
-        return self._make(self._amount - other._amount, self._currency)
+        return self._make(_exact(_EXACT.subtract, self._amount, other._amount), self._currency)
 
     def __mul__(self, factor: int | Decimal) -> Money:
         if isinstance(factor, Money):
             return NotImplemented
-        return self._make(self._amount * to_decimal(factor), self._currency)
+        product = _exact(_EXACT.multiply, self._amount, to_decimal(factor))
+        return self._make(_padded(product, self._currency, factor), self._currency)
 
     __rmul__ = __mul__
 
@@ -217,26 +252,27 @@ class Money:
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        from_fields = core_schema.chain_schema(
-            [
-                core_schema.typed_dict_schema(
-                    {
-                        "amount": core_schema.typed_dict_field(
-                            core_schema.str_schema(pattern=_AMOUNT_PATTERN)
-                        ),
-                        "currency": core_schema.typed_dict_field(core_schema.str_schema()),
-                    },
-                    extra_behavior="forbid",
-                ),
-                core_schema.no_info_plain_validator_function(
-                    lambda fields: cls(fields["amount"], fields["currency"])
-                ),
-            ]
+        def from_fields(amount: core_schema.CoreSchema) -> core_schema.CoreSchema:
+            fields = core_schema.typed_dict_schema(
+                {
+                    "amount": core_schema.typed_dict_field(amount),
+                    "currency": core_schema.typed_dict_field(core_schema.str_schema()),
+                },
+                extra_behavior="forbid",
+            )
+            build = core_schema.no_info_plain_validator_function(
+                lambda f: cls(f["amount"], f["currency"])
+            )
+            return core_schema.chain_schema([fields, build])
+
+        text = core_schema.str_schema(pattern=_AMOUNT_PATTERN)
+        python_amount = core_schema.union_schema(
+            [text, core_schema.is_instance_schema(Decimal), core_schema.int_schema(strict=True)]
         )
         return core_schema.json_or_python_schema(
-            json_schema=from_fields,
+            json_schema=from_fields(text),
             python_schema=core_schema.union_schema(
-                [core_schema.is_instance_schema(cls), from_fields]
+                [core_schema.is_instance_schema(cls), from_fields(python_amount)]
             ),
             serialization=core_schema.plain_serializer_function_ser_schema(
                 lambda money: {"amount": f"{money.amount:f}", "currency": money.currency}

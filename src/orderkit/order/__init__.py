@@ -20,7 +20,7 @@ from orderkit.order._parts import (
     Payment,
     Shipment,
 )
-from orderkit.order._types import Amount, NonEmptyStr
+from orderkit.order._types import Amount, NonEmptyStr, Quantity
 
 __all__ = [
     "Address",
@@ -33,6 +33,7 @@ __all__ = [
     "Package",
     "PackageItem",
     "Payment",
+    "Quantity",
     "Shipment",
     "order_json_schema",
 ]

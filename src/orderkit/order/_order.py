@@ -4,7 +4,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from orderkit.clock import UtcDateTime
 from orderkit.money import Money, minor_unit
@@ -53,7 +53,11 @@ class Order(_Frozen):
     order_id: NonEmptyStr
     channel: ChannelRef
     created_at: UtcDateTime
-    currency: Annotated[str, AfterValidator(_currency_code)]
+    currency: Annotated[
+        str,
+        AfterValidator(_currency_code),
+        WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["CNY"]}),
+    ]
     customer: Customer = Customer()
     shipping_address: Address | None = None
     lines: tuple[OrderLine, ...] = Field(min_length=1)

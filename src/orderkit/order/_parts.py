@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orderkit.clock import UtcDateTime
 from orderkit.money import Money
-from orderkit.order._types import Amount, NonEmptyStr
+from orderkit.order._types import Amount, NonEmptyStr, Quantity
 
 __all__ = [
     "Address",
@@ -20,6 +22,14 @@ __all__ = [
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with ``changes`` applied and every rule checked again.
+
+        Unlike pydantic's ``model_copy(update=...)``, which skips validation, this
+        refuses a change that would make the model invalid.
+        """
+        return self.model_validate({**dict(self), **changes})
 
 
 class ChannelRef(_Frozen):
@@ -80,7 +90,7 @@ class OrderLine(_Frozen):
     line_id: NonEmptyStr
     sku: NonEmptyStr
     title: str = ""
-    quantity: PositiveInt
+    quantity: Quantity
     unit_price: Amount
     discount: Amount | None = None
     tax: Amount | None = None
@@ -130,7 +140,7 @@ class PackageItem(_Frozen):
     """A quantity of one order line inside a package."""
 
     line_id: NonEmptyStr
-    quantity: PositiveInt
+    quantity: Quantity
 
 
 class Package(_Frozen):
