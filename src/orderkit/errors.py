@@ -16,6 +16,7 @@ catch either ``CurrencyMismatch`` or plain ``ValueError``::
     ├── TransitionError                   order and after-sales lifecycles
     │   ├── InvalidTransition (ValueError) the event is not allowed from the current state
     │   ├── TransitionRefused (ValueError) a guard refused, with its reason
+    │   ├── UnknownState (ValueError)      the subject holds a state the workflow lacks
     │   └── ConcurrentModification         the subject moved since the caller read it
     ├── ReservationError                  inventory reservation
     ├── PricingError                      the discount engine
@@ -56,6 +57,7 @@ __all__ = [
     "TransitionError",
     "TransitionRefused",
     "UnknownCurrency",
+    "UnknownState",
 ]
 
 
@@ -163,6 +165,16 @@ class TransitionRefused(TransitionError, ValueError):
         self.event = event
         self.reason = reason
         super().__init__(f"{subject_id}: {event!r} refused in state {state!r}: {reason}")
+
+
+class UnknownState(TransitionError, ValueError):
+    """The subject's state field holds a value that is not a state of the workflow."""
+
+    def __init__(self, subject_id: str, state: object, workflow: str) -> None:
+        self.subject_id = subject_id
+        self.state = state
+        self.workflow = workflow
+        super().__init__(f"{subject_id}: {state!r} is not a state of workflow {workflow!r}")
 
 
 class ConcurrentModification(TransitionError):
