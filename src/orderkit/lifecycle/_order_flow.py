@@ -49,27 +49,27 @@ class OrderEvent(StrEnum):
     CLOSE = "close"
 
 
-def _qc_passed(context: FireContext) -> str | None:
+def qc_passed(context: FireContext) -> str | None:
     if context.data.get("qc_passed") is True:
         return None
     return "pack needs qc_passed=True: the QC result is missing or failed"
 
 
-def _children(context: FireContext) -> str | None:
+def distinct_children(context: FireContext) -> str | None:
     children = context.data.get("children") or ()
     if len(children) >= 2 and len(set(children)) == len(children):
         return None
     return "split needs children=[...] with at least two distinct child order ids"
 
 
-def _child_orders(context: FireContext) -> list[Effect]:
+def child_orders(context: FireContext) -> list[Effect]:
     return [
         Effect(kind="order.create_child", data={"parent_id": context.subject_id, "child_id": c})
         for c in context.data["children"]
     ]
 
 
-def _reason_given(context: FireContext) -> str | None:
+def reason_given(context: FireContext) -> str | None:
     return None if context.reason.strip() else "cancel needs a reason"
 
 
@@ -111,9 +111,9 @@ ORDER_FLOW: Workflow[OrderState, OrderEvent] = Workflow(
         ),
         Transition(E.APPROVE, S.AWAITING_APPROVAL, S.PAID, guards=[requires("approved_by")]),
         Transition(E.RESERVE, S.PAID, S.RESERVED, guards=[requires("reservation_id")]),
-        Transition(E.SPLIT, S.RESERVED, S.SPLIT, guards=[_children], actions=[_child_orders]),
+        Transition(E.SPLIT, S.RESERVED, S.SPLIT, guards=[distinct_children], actions=[child_orders]),
         Transition(E.START_QC, S.RESERVED, S.IN_QC, role="warehouse"),
-        Transition(E.PACK, S.IN_QC, S.PACKED, guards=[_qc_passed], role="warehouse"),
+        Transition(E.PACK, S.IN_QC, S.PACKED, guards=[qc_passed], role="warehouse"),
         Transition(
             E.SHIP,
             S.PACKED,
@@ -127,7 +127,7 @@ ORDER_FLOW: Workflow[OrderState, OrderEvent] = Workflow(
         Transition(E.RESOLVE_EXCEPTION, S.DELIVERY_EXCEPTION, S.SHIPPED),
         Transition(E.SIGN, (S.SHIPPED, S.DELIVERY_EXCEPTION), S.SIGNED),
         Transition(E.CLOSE, (S.SIGNED, S.SPLIT), S.CLOSED),
-        Transition(E.CANCEL, _CANCELLABLE, S.CANCELLED, guards=[_reason_given]),
+        Transition(E.CANCEL, _CANCELLABLE, S.CANCELLED, guards=[reason_given]),
     ],
     on_enter={
         S.PAID: [effect("stock.reserve")],

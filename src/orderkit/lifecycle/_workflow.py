@@ -17,6 +17,7 @@ from orderkit.errors import (
     TransitionRefused,
     UnknownState,
 )
+from orderkit.lifecycle._diagram import graphviz_source, mermaid
 from orderkit.lifecycle._record import Anomaly, AnomalyKind, Replay, TransitionRecord
 from orderkit.lifecycle._spec import Action, Effect, FireContext, Transition, describe
 
@@ -331,6 +332,14 @@ class Workflow(Generic[S, E]):
             for t in self.transitions
             for source in t.source
         ]
+
+    def to_mermaid(self) -> str:
+        """A Mermaid ``stateDiagram-v2`` of the workflow, for docs and notebooks."""
+        return mermaid(self)
+
+    def to_graphviz(self) -> str:
+        """Graphviz DOT source via ``transitions``' diagram extension (``orderkit[diagrams]``)."""
+        return graphviz_source(self)
 
     def replay(
         self, records: Sequence[TransitionRecord], *, start: S | None = None, start_version: int = 0
