@@ -162,7 +162,12 @@ def test_concurrent_fire_with_the_same_version_lets_exactly_one_win() -> None:
         barrier = threading.Barrier(8)
         outcomes: list[str] = []
 
-        def worker(n: int, row: Row = row, barrier: threading.Barrier = barrier) -> None:
+        def worker(
+            n: int,
+            row: Row = row,
+            barrier: threading.Barrier = barrier,
+            outcomes: list[str] = outcomes,
+        ) -> None:
             barrier.wait()
             try:
                 ORDER_FLOW.fire(
@@ -301,7 +306,7 @@ def test_guarded_alternatives_are_tried_in_order() -> None:
         terminal=[Door.LOCKED],
     )
     row = SlottedOrder(order_id="d", state="open")
-    with pytest.raises(TransitionRefused, match="not a VIP; shut needs key=..."):
+    with pytest.raises(TransitionRefused, match=r"not a VIP; shut needs key=\.\.\."):
         door.fire(row, Push.SHUT, actor="x", at=T0)
     assert door.fire(row, Push.SHUT, actor="x", at=T0, key="k").to_state == "closed"
     row.state = "open"

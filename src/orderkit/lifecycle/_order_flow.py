@@ -111,7 +111,9 @@ ORDER_FLOW: Workflow[OrderState, OrderEvent] = Workflow(
         ),
         Transition(E.APPROVE, S.AWAITING_APPROVAL, S.PAID, guards=[requires("approved_by")]),
         Transition(E.RESERVE, S.PAID, S.RESERVED, guards=[requires("reservation_id")]),
-        Transition(E.SPLIT, S.RESERVED, S.SPLIT, guards=[distinct_children], actions=[child_orders]),
+        Transition(
+            E.SPLIT, S.RESERVED, S.SPLIT, guards=[distinct_children], actions=[child_orders]
+        ),
         Transition(E.START_QC, S.RESERVED, S.IN_QC, role="warehouse"),
         Transition(E.PACK, S.IN_QC, S.PACKED, guards=[qc_passed], role="warehouse"),
         Transition(
