@@ -10,6 +10,7 @@ import pytest
 PACKAGES = [
     "orderkit",
     "orderkit.events",
+    "orderkit.lifecycle",
     "orderkit.money",
     "orderkit.order",
     "orderkit.testing",

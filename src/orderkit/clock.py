@@ -48,6 +48,8 @@ def require_aware(value: datetime, what: str = "datetime") -> datetime:
     >>> require_aware(datetime(2026, 11, 11, 8, 0, tzinfo=timezone(timedelta(hours=8))))
     datetime.datetime(2026, 11, 11, 0, 0, tzinfo=datetime.timezone.utc)
     """
+    if value.tzinfo is UTC:
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetime(value.isoformat(), what)
     return value.astimezone(UTC)

@@ -7,13 +7,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import event as event_note
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from transitions import MachineError
 
 from orderkit.errors import InvalidTransition, TransitionRefused
-from orderkit.lifecycle import ORDER_FLOW, OrderEvent, TransitionRecord
+from orderkit.lifecycle import ORDER_FLOW, OrderEvent, OrderState, TransitionRecord
+from orderkit.lifecycle._machine import MachineCursor
 
+T0 = datetime(2026, 11, 11, tzinfo=UTC)
 LEGAL = {(r["source"], r["event"], r["dest"]) for r in ORDER_FLOW.table()}
 FROM = {(r["source"], r["event"]) for r in ORDER_FLOW.table()}
 
@@ -93,3 +96,39 @@ class OrderFlowMachine(RuleBasedStateMachine):
 
 OrderFlowMachine.TestCase.settings = settings(max_examples=80, stateful_step_count=25)
 TestOrderFlow = OrderFlowMachine.TestCase
+
+
+@settings(max_examples=100)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(list(OrderEvent)), contexts, st.sampled_from(["", "why"])),
+        max_size=20,
+    )
+)
+def test_the_transitions_machine_agrees_with_fire(
+    steps: list[tuple[OrderEvent, dict[str, Any], str]],
+) -> None:
+    """The shared ``transitions`` Machine and the compiled dispatch make the same moves."""
+    row = Row()
+    cursor = MachineCursor(OrderState.PENDING_PAYMENT, row, "SO-1", "", "prop", "", T0, {})
+    for event, context, reason in steps:
+        fired: InvalidTransition | TransitionRefused | None
+        try:
+            record = ORDER_FLOW.fire(row, event, actor="prop", reason=reason, at=T0, **context)
+        except (InvalidTransition, TransitionRefused) as error:
+            fired = error
+        else:
+            fired = None
+        cursor = MachineCursor(cursor.state, row, "SO-1", event.value, "prop", reason, T0, context)
+        try:
+            moved = ORDER_FLOW.machine.events[event.value].trigger(cursor)
+        except MachineError:
+            assert isinstance(fired, InvalidTransition)
+            continue
+        if not moved:
+            assert isinstance(fired, TransitionRefused)
+            assert fired.reason == "; ".join(cursor.refusals)
+            continue
+        assert fired is None
+        assert cursor.state == record.to_state == row.state
+        assert cursor.effects == list(record.effects)

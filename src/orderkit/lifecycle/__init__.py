@@ -3,7 +3,9 @@
 A :class:`Workflow` is built once per definition; :meth:`Workflow.fire` moves any
 object holding a state field and returns a :class:`TransitionRecord` for the host to
 persist. Guards return a refusal reason; actions produce :class:`Effect` values (the
-host performs them). :data:`ORDER_FLOW` is the default order lifecycle.
+host performs them). :data:`ORDER_FLOW` is the default order lifecycle and
+:data:`AFTER_SALES_FLOW` the return and exchange lifecycle, with the return-reason
+catalog and its weekly spike detector.
 
 >>> from datetime import datetime, UTC
 >>> from orderkit.lifecycle import ORDER_FLOW, OrderEvent
@@ -19,6 +21,12 @@ host performs them). :data:`ORDER_FLOW` is the default order lifecycle.
 .. versionadded:: 0.1
 """
 
+from orderkit.lifecycle._after_sales import (
+    AFTER_SALES_FLOW,
+    AfterSalesEvent,
+    AfterSalesState,
+    after_sales_flow,
+)
 from orderkit.lifecycle._guards import effect, requires
 from orderkit.lifecycle._order_flow import ORDER_FLOW, OrderEvent, OrderState
 from orderkit.lifecycle._record import (
@@ -29,25 +37,41 @@ from orderkit.lifecycle._record import (
     TransitionRecord,
     anomaly_rate,
 )
+from orderkit.lifecycle._returns import (
+    ReasonSpike,
+    ReturnReason,
+    ReturnReasonCatalog,
+    SpikePolicy,
+    weekly_spikes,
+)
 from orderkit.lifecycle._spec import Action, Effect, FireContext, Guard, Transition
 from orderkit.lifecycle._workflow import Workflow
 
 __all__ = [
-    "ORDER_FLOW",
+    "AFTER_SALES_FLOW",
     "Action",
+    "AfterSalesEvent",
+    "AfterSalesState",
     "Anomaly",
     "AnomalyKind",
     "AnomalyRate",
     "Effect",
     "FireContext",
     "Guard",
+    "ORDER_FLOW",
     "OrderEvent",
     "OrderState",
+    "ReasonSpike",
     "Replay",
+    "ReturnReason",
+    "ReturnReasonCatalog",
+    "SpikePolicy",
     "Transition",
     "TransitionRecord",
     "Workflow",
+    "after_sales_flow",
     "anomaly_rate",
     "effect",
     "requires",
+    "weekly_spikes",
 ]

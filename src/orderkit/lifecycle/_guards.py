@@ -3,9 +3,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pydantic import TypeAdapter
+from pydantic_core import to_jsonable_python
+
 from orderkit.lifecycle._spec import Effect, FireContext, Guard
 
 __all__ = ["effect", "requires"]
+
+
+_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
+
+
+def _dump(value: Any) -> Any:
+    """JSON data for values pydantic knows how to serialise (``Money``, models)."""
+    kind = type(value)
+    adapter = _ADAPTERS.get(kind)
+    if adapter is None:
+        adapter = _ADAPTERS[kind] = TypeAdapter(kind)
+    return adapter.dump_python(value, mode="json")
 
 
 def requires(*keys: str) -> Guard:
@@ -29,7 +44,8 @@ def requires(*keys: str) -> Guard:
 def effect(kind: str, *keys: str, **constants: str) -> Callable[[FireContext], Iterable[Effect]]:
     """An action producing one effect of ``kind``, carrying ``keys`` from the fire context.
 
-    The subject id is always included as ``subject_id``.
+    The subject id is always included as ``subject_id``; values are converted to JSON
+    data (enums to their values, :class:`~orderkit.money.Money` to its JSON form).
 
     >>> effect("customer.notify", template="shipped").__name__
     'customer.notify'
@@ -37,7 +53,7 @@ def effect(kind: str, *keys: str, **constants: str) -> Callable[[FireContext], I
 
     def action(context: FireContext) -> Iterable[Effect]:
         data: dict[str, Any] = {"subject_id": context.subject_id, **constants}
-        data.update({k: context.data.get(k) for k in keys})
+        data.update({k: to_jsonable_python(context.data.get(k), fallback=_dump) for k in keys})
         return (Effect(kind=kind, data=data),)
 
     action.__name__ = kind

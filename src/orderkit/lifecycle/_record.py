@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from typing import Any, NamedTuple
 
 import attrs
-from pydantic import BaseModel, ConfigDict, NonNegativeInt
+from pydantic import NonNegativeInt, TypeAdapter
 
 from orderkit.clock import UtcDateTime
 from orderkit.lifecycle._spec import Effect
@@ -12,14 +14,14 @@ from orderkit.lifecycle._spec import Effect
 __all__ = ["Anomaly", "AnomalyKind", "AnomalyRate", "Replay", "TransitionRecord", "anomaly_rate"]
 
 
-class TransitionRecord(BaseModel):
+class TransitionRecord(NamedTuple):
     """The trace of one state change (MISSION L2): who, when, from what, to what, why.
 
-    Records are values for the host to persist, e.g. in the same transaction as the
-    subject's new state, with ``WHERE version = version_before`` as the compare-and-set.
+    Records are immutable values for the host to persist, e.g. in the same transaction
+    as the subject's new state, with ``WHERE version = version_before`` as the
+    compare-and-set. :meth:`to_json` and :meth:`from_json` round-trip them, and
+    ``from_json`` validates what it reads.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     workflow: str
     subject_id: str
@@ -32,6 +34,22 @@ class TransitionRecord(BaseModel):
     version_before: NonNegativeInt
     version_after: NonNegativeInt
     effects: tuple[Effect, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready data, field by field."""
+        return dict(zip(self._fields, _ADAPTER.dump_python(self, mode="json"), strict=True))
+
+    def to_json(self) -> str:
+        """The record as a JSON object."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> TransitionRecord:
+        """Parse and validate a record written by :meth:`to_json`."""
+        return _ADAPTER.validate_python(json.loads(text))
+
+
+_ADAPTER: TypeAdapter[TransitionRecord] = TypeAdapter(TransitionRecord)
 
 
 class AnomalyKind(StrEnum):

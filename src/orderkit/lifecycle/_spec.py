@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, Generic, NamedTuple, TypeAlias, TypeVar
 
 import attrs
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import JsonValue
+
+from orderkit.errors import ConfigError
 
 __all__ = ["Action", "Effect", "FireContext", "Guard", "Transition"]
 
@@ -14,21 +19,34 @@ S = TypeVar("S", bound=StrEnum)
 E = TypeVar("E", bound=StrEnum)
 
 
-class Effect(BaseModel):
+_KIND = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
     """Something the host must do because of a transition, as data (never done here).
 
-    ``kind`` names the command or event (``"channel.write_tracking"``); ``data`` holds
-    its JSON-ready arguments.
+    ``kind`` names the command or event in dotted lower case
+    (``"channel.write_tracking"``); ``data`` holds its JSON-ready arguments.
+
+    >>> Effect("customer.notify", {"template": "shipped"})
+    Effect(kind='customer.notify', data={'template': 'shipped'})
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: str
+    data: Mapping[str, JsonValue] = field(default_factory=dict)
 
-    kind: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
-    data: dict[str, JsonValue] = Field(default_factory=dict)
+    def __post_init__(self) -> None:
+        if not _valid_kind(self.kind):
+            raise ConfigError(f"effect kind {self.kind!r} must be dotted lower case, like 'a.b'")
 
 
-@attrs.frozen
-class FireContext:
+@functools.lru_cache(maxsize=1024)
+def _valid_kind(kind: str) -> bool:
+    return isinstance(kind, str) and _KIND.fullmatch(kind) is not None
+
+
+class FireContext(NamedTuple):
     """What guards and actions see: the subject, the move, who asked, when and why."""
 
     subject: Any
