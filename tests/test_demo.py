@@ -55,3 +55,15 @@ def test_cli_refuses_unknown_commands(capsys: pytest.CaptureFixture[str]) -> Non
         main(["dance"])
     assert caught.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_demo_walks_an_order_and_shows_refusals(tmp_path: Path) -> None:
+    out = io.StringIO()
+    run(out, tmp_path, now=datetime(2026, 11, 22, tzinfo=UTC))
+    text = out.getvalue()
+    assert "ship      refused, TransitionRefused" in text
+    assert "ship needs tracking_number=..." in text
+    assert "pay       refused, InvalidTransition" in text
+    assert "final state signed at version 6; 6 transition records stored" in text
+    db = sqlite3.connect(tmp_path / "orderkit-demo.sqlite3")
+    assert db.execute("SELECT state, version FROM order_state").fetchall() == [("signed", 6)]

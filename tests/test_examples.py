@@ -30,3 +30,13 @@ def test_split_discount_adds_up_and_respects_line_amounts() -> None:
 def test_every_example_runs_as_a_script(script: str, capsys: pytest.CaptureFixture[str]) -> None:
     runpy.run_path(str(EXAMPLES / script), run_name="__main__")
     assert capsys.readouterr().out.strip()
+
+
+def test_lifecycle_sqlite_stores_only_the_winner() -> None:
+    lines = runpy.run_path(str(EXAMPLES / "lifecycle_sqlite.py"))["main"]()
+    assert lines == [
+        "lost the race: SO-77: expected version 1 but it is at 2; another worker changed it "
+        "first, re-read and retry",
+        "stored 5 records; replay ends in 'shipped', ok=True",
+        "row says 'shipped'",
+    ]

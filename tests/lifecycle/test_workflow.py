@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -380,3 +381,8 @@ def test_replay_of_a_child_order_starts_where_it_was_created() -> None:
     records = _walk(child, (E.START_QC, {}), (E.PACK, {"qc_passed": True}))
     assert ORDER_FLOW.replay(records, start=S.RESERVED).ok
     assert not ORDER_FLOW.replay(records).ok
+
+
+def test_docs_diagram_is_the_generated_one() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    assert f"```mermaid\n{ORDER_FLOW.to_mermaid()}```" in page

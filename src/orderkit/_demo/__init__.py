@@ -16,7 +16,8 @@ from orderkit.events import Event, InProcessBus, OrderCreated
 from orderkit.money import Money
 from orderkit.order import Order
 
-from ._mapping import from_pinduoduo, from_shopify
+from orderkit._demo._lifecycle import walk
+from orderkit._demo._mapping import from_pinduoduo, from_shopify
 
 __all__ = ["run"]
 
@@ -125,6 +126,18 @@ def run(out: TextIO, workdir: Path, now: datetime | None = None) -> list[Order]:
         print(
             f"\n3. The outbox relay delivered {delivered} events to a subscriber: "
             f"{', '.join(seen)}",
+            file=out,
+        )
+        print(
+            f"\n4. {orders[0].order_id} walks its lifecycle; every step is a stored record, "
+            "and refused events change nothing",
+            file=out,
+        )
+        row = walk(out, db, orders[0], stamp)
+        stored = db.execute("SELECT count(*) FROM order_transitions").fetchone()[0]
+        print(
+            f"    final state {row.state} at version {row.version}; "
+            f"{stored} transition records stored",
             file=out,
         )
     finally:
