@@ -90,11 +90,12 @@ def main() -> list[str]:
         store.apply(customer_service, OrderEvent.CANCEL, actor="cs", reason="late", at=t0)
     except ConcurrentModification as error:
         lines.append(f"lost the race: {error}")
-    for step, context in [
+    steps: list[tuple[OrderEvent, dict[str, Any]]] = [
         (OrderEvent.START_QC, {}),
         (OrderEvent.PACK, {"qc_passed": True}),
         (OrderEvent.SHIP, {"tracking_number": "SF1", "carrier": "SF"}),
-    ]:
+    ]
+    for step, context in steps:
         t0 += timedelta(hours=1)
         store.apply(store.load("SO-77"), step, actor="warehouse", at=t0, **context)
     history = store.history("SO-77")

@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import orderkit
+from orderkit._demo._lifecycle import walk
+from orderkit._demo._mapping import from_pinduoduo, from_shopify
 from orderkit.events import Event, InProcessBus, OrderCreated
 from orderkit.money import Money
 from orderkit.order import Order
-
-from orderkit._demo._lifecycle import walk
-from orderkit._demo._mapping import from_pinduoduo, from_shopify
 
 __all__ = ["run"]
 
