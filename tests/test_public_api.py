@@ -11,6 +11,7 @@ PACKAGES = [
     "orderkit",
     "orderkit.events",
     "orderkit.lifecycle",
+    "orderkit.lifecycle.policies",
     "orderkit.money",
     "orderkit.order",
     "orderkit.testing",
@@ -18,6 +19,7 @@ PACKAGES = [
 MODULES = [
     "orderkit.clock",
     "orderkit.errors",
+    "orderkit.lifecycle.policies.errors",
     "orderkit.testing.plugin",
     "orderkit.testing.strategies",
 ]

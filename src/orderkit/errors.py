@@ -17,7 +17,8 @@ catch either ``CurrencyMismatch`` or plain ``ValueError``::
     │   ├── InvalidTransition (ValueError) the event is not allowed from the current state
     │   ├── TransitionRefused (ValueError) a guard refused, with its reason
     │   ├── UnknownState (ValueError)      the subject holds a state the workflow lacks
-    │   └── ConcurrentModification         the subject moved since the caller read it
+    │   ├── ConcurrentModification         the subject moved since the caller read it
+    │   └── PolicyError                    lifecycle policies (orderkit.lifecycle.policies.errors)
     ├── ReservationError                  inventory reservation
     ├── PricingError                      the discount engine
     ├── ChannelError                      channel adapters (``retryable`` says whether to retry)
