@@ -23,6 +23,7 @@ from orderkit.errors import (
     UnknownState,
 )
 from orderkit.lifecycle import (
+    AFTER_SALES_FLOW,
     ORDER_FLOW,
     AnomalyKind,
     Effect,
@@ -386,3 +387,4 @@ def test_replay_of_a_child_order_starts_where_it_was_created() -> None:
 def test_docs_diagram_is_the_generated_one() -> None:
     page = (Path(__file__).parents[2] / "docs" / "lifecycle.md").read_text(encoding="utf-8")
     assert f"```mermaid\n{ORDER_FLOW.to_mermaid()}```" in page
+    assert f"```mermaid\n{AFTER_SALES_FLOW.to_mermaid()}```" in page
