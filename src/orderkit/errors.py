@@ -20,6 +20,14 @@ catch either ``CurrencyMismatch`` or plain ``ValueError``::
     │   ├── ConcurrentModification         the subject moved since the caller read it
     │   └── PolicyError                    lifecycle policies (orderkit.lifecycle.policies.errors)
     ├── ReservationError                  inventory reservation
+    │   ├── InvalidRequest (ValueError)    a malformed line, quantity or key
+    │   ├── InsufficientStock (ValueError) one or more lines short, each named
+    │   ├── SkuFrozen (ValueError)         a line's SKU is frozen (MISSION I6)
+    │   ├── DuplicateOperation (ValueError) an operation key reused for another payload
+    │   ├── UnknownReservation (LookupError) no reservation with that id
+    │   ├── ReservationClosed (ValueError) the reservation is no longer active
+    │   ├── ExceedsReservation (ValueError) committing more than is still reserved
+    │   └── OnHandBelowReserved (ValueError) a count that would leave stock oversold
     ├── PricingError                      the discount engine
     ├── ChannelError                      channel adapters (``retryable`` says whether to retry)
     └── EventError
@@ -34,7 +42,7 @@ Every error carries its context as attributes (``CurrencyMismatch.left``/``.righ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from orderkit.events import HandlerFailure
@@ -45,19 +53,28 @@ __all__ = [
     "ConcurrentModification",
     "ConfigError",
     "CurrencyMismatch",
+    "DuplicateOperation",
     "EventError",
+    "ExceedsReservation",
     "HandlerFailed",
+    "InsufficientStock",
     "InvalidAmount",
+    "InvalidRequest",
     "InvalidTransition",
     "MoneyError",
     "NaiveDatetime",
     "NotRounded",
+    "OnHandBelowReserved",
     "OrderkitError",
     "PricingError",
+    "ReservationClosed",
     "ReservationError",
+    "Shortage",
+    "SkuFrozen",
     "TransitionError",
     "TransitionRefused",
     "UnknownCurrency",
+    "UnknownReservation",
     "UnknownState",
 ]
 
@@ -196,6 +213,93 @@ class ConcurrentModification(TransitionError):
 
 class ReservationError(OrderkitError):
     """Root of the errors raised by inventory reservation."""
+
+
+class InvalidRequest(ReservationError, ValueError):
+    """A reservation request or stock operation with malformed input."""
+
+
+class Shortage(NamedTuple):
+    """One short line of a refused reservation."""
+
+    sku: str
+    location: str
+    requested: int
+    available: int
+
+
+class InsufficientStock(ReservationError, ValueError):
+    """Not enough available stock; ``shortages`` names every short line."""
+
+    def __init__(self, reservation_id: str, shortages: Sequence[Shortage]) -> None:
+        self.reservation_id = reservation_id
+        self.shortages = tuple(shortages)
+        detail = ", ".join(
+            f"{s.sku}@{s.location} requested {s.requested}, available {s.available}"
+            for s in self.shortages
+        )
+        super().__init__(f"{reservation_id}: insufficient stock: {detail}; nothing was reserved")
+
+
+class SkuFrozen(ReservationError, ValueError):
+    """A line's SKU is frozen: new reservations are refused until it is unfrozen (I6)."""
+
+    def __init__(self, reservation_id: str, frozen: Sequence[tuple[str, str]]) -> None:
+        self.reservation_id = reservation_id
+        self.frozen = tuple(frozen)
+        names = ", ".join(f"{sku}@{location}" for sku, location in self.frozen)
+        super().__init__(f"{reservation_id}: frozen: {names}; nothing was reserved")
+
+
+class DuplicateOperation(ReservationError, ValueError):
+    """An operation key (or reservation id) already used for a different payload."""
+
+    def __init__(self, op_key: str) -> None:
+        self.op_key = op_key
+        super().__init__(
+            f"operation key {op_key!r} was already used for a different request: "
+            "retry with the same payload, or use a new key"
+        )
+
+
+class UnknownReservation(ReservationError, LookupError):
+    """No reservation with this id exists in the store."""
+
+    def __init__(self, reservation_id: str) -> None:
+        self.reservation_id = reservation_id
+        super().__init__(f"no reservation {reservation_id!r}")
+
+
+class ReservationClosed(ReservationError, ValueError):
+    """The reservation is released, expired or fully committed; it cannot do that now."""
+
+    def __init__(self, reservation_id: str, status: str, operation: str) -> None:
+        self.reservation_id = reservation_id
+        self.status = status
+        self.operation = operation
+        super().__init__(f"cannot {operation} reservation {reservation_id!r}: it is {status}")
+
+
+class ExceedsReservation(ReservationError, ValueError):
+    """A commit asks for more of a line than is still reserved."""
+
+    def __init__(self, reservation_id: str, sku: str, location: str, asked: int, left: int):
+        self.reservation_id = reservation_id
+        self.sku, self.location, self.asked, self.left = sku, location, asked, left
+        super().__init__(
+            f"{reservation_id}: cannot commit {asked} of {sku}@{location}, only {left} reserved"
+        )
+
+
+class OnHandBelowReserved(ReservationError, ValueError):
+    """A stock count below what is already reserved; choose an oversold policy to accept it."""
+
+    def __init__(self, sku: str, location: str, on_hand: int, reserved: int) -> None:
+        self.sku, self.location, self.on_hand, self.reserved = sku, location, on_hand, reserved
+        super().__init__(
+            f"{sku}@{location}: on hand {on_hand} is below the {reserved} already reserved; "
+            "release reservations first or pass oversold=OversoldPolicy.CAP"
+        )
 
 
 class PricingError(OrderkitError):

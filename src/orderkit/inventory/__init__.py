@@ -1,0 +1,50 @@
+"""Atomic inventory reservation behind storage-agnostic interfaces (MISSION I1-I6).
+
+Every backend implements :class:`ReservationStore`: whole-order reservations that
+succeed for every line or none, idempotent by operation key, with release, commit
+(including partial commits for split shipments), TTL holds, stock counts, freezing, and
+a journal written in the same atomic step. :func:`replay` rebuilds counters from the
+journal and :func:`check` reports drift. :class:`MemoryStore` is the in-process
+reference; see ``docs/inventory.md`` for the SQLite, PostgreSQL and Redis backends.
+
+.. versionadded:: 0.1
+"""
+
+from orderkit.inventory._memory import MemoryStore
+from orderkit.inventory._replay import Drift, check, replay
+from orderkit.inventory._store import BaseStore, ReservationStore
+from orderkit.inventory._types import (
+    DEFAULT_LOCATION,
+    Change,
+    JournalEntry,
+    JournalKind,
+    Line,
+    OversoldPolicy,
+    Reservation,
+    ReservationStatus,
+    Stock,
+    StockChange,
+    StockKey,
+    merge_lines,
+)
+
+__all__ = [
+    "DEFAULT_LOCATION",
+    "BaseStore",
+    "Change",
+    "Drift",
+    "JournalEntry",
+    "JournalKind",
+    "Line",
+    "MemoryStore",
+    "OversoldPolicy",
+    "Reservation",
+    "ReservationStatus",
+    "ReservationStore",
+    "Stock",
+    "StockChange",
+    "StockKey",
+    "check",
+    "merge_lines",
+    "replay",
+]
