@@ -34,6 +34,7 @@ from orderkit.inventory._types import (
     StockChange,
     StockKey,
     fingerprint,
+    lines_print,
     merge_lines,
 )
 
@@ -135,9 +136,7 @@ class Ledger:
     ) -> Reservation:
         """Hold every line or none (see :meth:`ReservationStore.reserve`)."""
         merged = merge_lines(lines)
-        print_ = fingerprint(
-            "reserve", reservation_id, [list(x.key) + [x.quantity] for x in merged], ttl_ms
-        )
+        print_ = fingerprint("reserve", reservation_id, lines_print(merged), ttl_ms)
         prior = self._replayed(op_key, print_)
         if isinstance(prior, Reservation):
             return prior
@@ -210,7 +209,7 @@ class Ledger:
         print_ = fingerprint(
             "commit",
             reservation_id,
-            None if asked is None else [list(x.key) + [x.quantity] for x in asked],
+            None if asked is None else lines_print(asked),
         )
         prior = self._replayed(op_key, print_)
         if isinstance(prior, Reservation):

@@ -201,6 +201,11 @@ _RESERVATION: TypeAdapter[Reservation] = TypeAdapter(Reservation)
 _ENTRY: TypeAdapter[JournalEntry] = TypeAdapter(JournalEntry)
 
 
+def lines_print(lines: Iterable[Line]) -> list[list[object]]:
+    """Lines as plain lists for a fingerprint."""
+    return [[x.sku, x.location, x.quantity] for x in lines]
+
+
 def fingerprint(operation: str, *parts: Any) -> str:
     """A stable text form of an operation's payload, to tell retries from reuse."""
     return json.dumps([operation, *parts], separators=(",", ":"), default=str)
