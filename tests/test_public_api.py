@@ -10,6 +10,7 @@ import pytest
 PACKAGES = [
     "orderkit",
     "orderkit.events",
+    "orderkit.inventory",
     "orderkit.lifecycle",
     "orderkit.lifecycle.policies",
     "orderkit.money",
@@ -20,6 +21,7 @@ MODULES = [
     "orderkit.clock",
     "orderkit.errors",
     "orderkit.lifecycle.policies.errors",
+    "orderkit.testing.inventory",
     "orderkit.testing.plugin",
     "orderkit.testing.strategies",
 ]

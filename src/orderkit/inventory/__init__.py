@@ -29,9 +29,9 @@ from orderkit.inventory._types import (
 )
 
 __all__ = [
-    "DEFAULT_LOCATION",
     "BaseStore",
     "Change",
+    "DEFAULT_LOCATION",
     "Drift",
     "JournalEntry",
     "JournalKind",
