@@ -10,6 +10,21 @@ reference; see ``docs/inventory.md`` for the SQLite, PostgreSQL and Redis backen
 .. versionadded:: 0.1
 """
 
+from orderkit.inventory._channels import (
+    AvailabilityPolicy,
+    ChannelRule,
+    ChannelSnapshot,
+    Correction,
+    publishable,
+    reconcile,
+)
+from orderkit.inventory._fallback import (
+    Availability,
+    AvailabilitySource,
+    DoubleCheck,
+    StockSource,
+    StockUnavailable,
+)
 from orderkit.inventory._memory import MemoryStore
 from orderkit.inventory._replay import Drift, check, replay
 from orderkit.inventory._store import BaseStore, ReservationStore
@@ -29,9 +44,16 @@ from orderkit.inventory._types import (
 )
 
 __all__ = [
+    "Availability",
+    "AvailabilityPolicy",
+    "AvailabilitySource",
     "BaseStore",
     "Change",
+    "ChannelRule",
+    "ChannelSnapshot",
+    "Correction",
     "DEFAULT_LOCATION",
+    "DoubleCheck",
     "Drift",
     "JournalEntry",
     "JournalKind",
@@ -44,7 +66,11 @@ __all__ = [
     "Stock",
     "StockChange",
     "StockKey",
+    "StockSource",
+    "StockUnavailable",
     "check",
     "merge_lines",
+    "publishable",
+    "reconcile",
     "replay",
 ]
