@@ -144,8 +144,8 @@ def test_fallback_is_conservative_and_bounded_in_time() -> None:
 def test_fallback_resets_after_a_good_reading_and_lets_bugs_through() -> None:
     wms, clock = _Wms(), FakeClock(T0)
     check = DoubleCheck(wms, clock=clock)
+    wms.failure = ChannelError("502 from the WMS", retryable=True)
     with pytest.raises(StockUnavailable, match="nothing is cached"):
-        wms.failure = ChannelError("502 from the WMS", retryable=True)
         check.available("TEA-01")
     wms.failure = None
     check.available("TEA-01")
