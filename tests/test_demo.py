@@ -67,3 +67,16 @@ def test_demo_walks_an_order_and_shows_refusals(tmp_path: Path) -> None:
     assert "final state signed at version 6; 6 transition records stored" in text
     db = sqlite3.connect(tmp_path / "orderkit-demo.sqlite3")
     assert db.execute("SELECT state, version FROM order_state").fetchall() == [("signed", 6)]
+
+
+def test_demo_reserves_refuses_the_oversell_and_releases(tmp_path: Path) -> None:
+    out = io.StringIO()
+    run(out, tmp_path, now=datetime(2026, 11, 22, tzinfo=UTC))
+    text = out.getvalue()
+    assert "push to pinduoduo: 50 -> 30" in text
+    assert "push to douyin: 48 -> 30" in text
+    assert "requested 40, available 30; nothing was reserved" in text
+    assert "SHOPIFY-1042 cancelled: released 4 units back to stock" in text
+    assert "counters match the journal: yes" in text
+    stock = sqlite3.connect(tmp_path / "orderkit-stock.sqlite3")
+    assert stock.execute("SELECT sum(reserved) FROM stock").fetchone() == (3,)

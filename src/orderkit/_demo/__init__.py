@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import orderkit
+from orderkit._demo._inventory import reserve_orders
 from orderkit._demo._lifecycle import walk
 from orderkit._demo._mapping import from_pinduoduo, from_shopify
 from orderkit.events import Event, InProcessBus, OrderCreated
+from orderkit.inventory import SQLiteStore
 from orderkit.money import Money
 from orderkit.order import Order
 
@@ -139,6 +141,13 @@ def run(out: TextIO, workdir: Path, now: datetime | None = None) -> list[Order]:
             f"{stored} transition records stored",
             file=out,
         )
+        print(
+            "\n5. Stock is reserved for both orders in the embedded SQLite store, the "
+            "seed's 50/48/32 oversell is refused, and a cancel releases its hold",
+            file=out,
+        )
+        with SQLiteStore(workdir / "orderkit-stock.sqlite3") as store:
+            reserve_orders(out, store, orders, stamp)
     finally:
         db.close()
     return orders

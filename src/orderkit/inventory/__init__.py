@@ -26,7 +26,9 @@ from orderkit.inventory._fallback import (
     StockUnavailable,
 )
 from orderkit.inventory._memory import MemoryStore
+from orderkit.inventory._redis import RedisStore
 from orderkit.inventory._replay import Drift, check, replay
+from orderkit.inventory._sqlite import SQLiteStore
 from orderkit.inventory._store import BaseStore, ReservationStore
 from orderkit.inventory._types import (
     DEFAULT_LOCATION,
@@ -60,9 +62,11 @@ __all__ = [
     "Line",
     "MemoryStore",
     "OversoldPolicy",
+    "RedisStore",
     "Reservation",
     "ReservationStatus",
     "ReservationStore",
+    "SQLiteStore",
     "Stock",
     "StockChange",
     "StockKey",

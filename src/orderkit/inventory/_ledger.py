@@ -8,7 +8,7 @@ the conformance suite holds all of them to this behaviour.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -18,6 +18,7 @@ from orderkit.errors import (
     InsufficientStock,
     OnHandBelowReserved,
     ReservationClosed,
+    ReservationError,
     Shortage,
     SkuFrozen,
     UnknownReservation,
@@ -38,9 +39,26 @@ from orderkit.inventory._types import (
     merge_lines,
 )
 
-__all__ = ["LedgerState", "Ledger"]
+__all__ = ["Ledger", "LedgerState", "refusal"]
 
 ACTIVE = ReservationStatus.ACTIVE
+
+
+def refusal(
+    reservation_id: str, lines: Sequence[Line], stocks: Sequence[Stock]
+) -> ReservationError:
+    """Why ``lines`` cannot be held from ``stocks``: frozen keys first, then every short line."""
+    frozen = [(s.sku, s.location) for s in stocks if s.frozen]
+    if frozen:
+        return SkuFrozen(reservation_id, frozen)
+    return InsufficientStock(
+        reservation_id,
+        [
+            Shortage(s.sku, s.location, x.quantity, s.available)
+            for s, x in zip(stocks, lines, strict=True)
+            if s.available < x.quantity
+        ],
+    )
 
 
 class LedgerState(Protocol):
@@ -143,24 +161,22 @@ class Ledger:
         if self.state.get_reservation(reservation_id) is not None:
             raise DuplicateOperation(op_key)
         self.expire(at_ms, [x.key for x in merged])
-        stocks = [self._stock(x.key) for x in merged]
-        frozen = [(s.sku, s.location) for s in stocks if s.frozen]
-        if frozen:
-            raise SkuFrozen(reservation_id, frozen)
-        short = [
-            Shortage(s.sku, s.location, x.quantity, s.available)
-            for s, x in zip(stocks, merged, strict=True)
-            if s.available < x.quantity
-        ]
-        if short:
-            raise InsufficientStock(reservation_id, short)
-        changes = tuple(self._move(x.key, at_ms, 0, x.quantity) for x in merged)
+        changes = self._take(reservation_id, merged, at_ms)
         expires = at_ms + ttl_ms if ttl_ms is not None else None
         held = Reservation(reservation_id, ACTIVE, merged, (), at_ms, at_ms, expires)
         self.state.put_reservation(held)
         self._journal(JournalKind.RESERVE, at_ms, op_key, reservation_id, changes)
         self.state.put_outcome(op_key, print_, held)
         return held
+
+    def _take(
+        self, reservation_id: str, merged: tuple[Line, ...], at_ms: int
+    ) -> tuple[Change, ...]:
+        """Add every line to its key's reserved count, or raise why not (nothing taken)."""
+        stocks = [self._stock(x.key) for x in merged]
+        if any(s.frozen or s.available < x.quantity for s, x in zip(stocks, merged, strict=True)):
+            raise refusal(reservation_id, merged, stocks)
+        return tuple(self._move(x.key, at_ms, 0, x.quantity) for x in merged)
 
     def _active(self, reservation_id: str, operation: str) -> Reservation:
         held = self.state.get_reservation(reservation_id)

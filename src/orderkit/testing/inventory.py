@@ -290,7 +290,12 @@ class ReservationStoreContract:
     # -- the reference model -------------------------------------------------------------
 
     @settings(
-        max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.differing_executors,
+        ],
     )
     @given(data=st.data())
     def test_matches_the_reference_model(

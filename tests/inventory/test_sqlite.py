@@ -1,0 +1,215 @@
+"""The embedded SQLite store: the contract, plus what only a shared file can show (I1, I3)."""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import signal
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orderkit.errors import InsufficientStock, Shortage, UnknownReservation
+from orderkit.inventory import Line, MemoryStore, ReservationStatus, ReservationStore, check
+from orderkit.inventory._sql import SqlState, decode_outcome, encode_outcome
+from orderkit.inventory._sqlite import SQLiteStore
+from orderkit.testing.inventory import T0, ReservationStoreContract, StoreFactory, hammer
+
+
+class TestSQLiteStore(ReservationStoreContract):
+    """Every contract test on a file per store; processes share one file."""
+
+    attempts_per_thread = 50
+
+    @pytest.fixture
+    def store_factory(self, tmp_path: Path) -> Iterator[StoreFactory]:
+        opened: list[SQLiteStore] = []
+        names = itertools.count()
+
+        def make() -> SQLiteStore:
+            opened.append(SQLiteStore(tmp_path / f"store-{next(names)}.sqlite3"))
+            return opened[-1]
+
+        yield make
+        for store in opened:
+            store.close()
+
+    @pytest.fixture
+    def process_factory(self, tmp_path: Path) -> StoreFactory:
+        return partial(SQLiteStore, tmp_path / "shared.sqlite3")
+
+
+def _run_threads(count: int, target: Callable[[int], None]) -> None:
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def test_threads_each_with_its_own_store_on_one_file_never_oversell(tmp_path: Path) -> None:
+    path = tmp_path / "hot.sqlite3"
+    with SQLiteStore(path) as store:
+        store.set_on_hand("HOT", 100, at=T0)
+    barrier = threading.Barrier(8)
+    wins: list[int] = []
+
+    def worker(n: int) -> None:
+        with SQLiteStore(path) as own:
+            barrier.wait()
+            wins.append(hammer(own, f"c{n}", 25))
+
+    _run_threads(8, worker)
+    with SQLiteStore(path) as store:
+        assert sum(wins) == 100
+        assert store.stock("HOT").reserved == 100
+        assert check(store) == []
+
+
+def _open_together(path: Path, count: int) -> list[int]:
+    barrier = threading.Barrier(count)
+    opened: list[int] = []
+
+    def open_it(n: int) -> None:
+        barrier.wait()
+        with SQLiteStore(path) as store:
+            opened.append(len(store.stocks()))
+
+    _run_threads(count, open_it)
+    return opened
+
+
+def test_stores_opening_a_new_file_together_all_succeed(tmp_path: Path) -> None:
+    for trial in range(20):
+        assert _open_together(tmp_path / f"new-{trial}.sqlite3", 8) == [0] * 8
+
+
+def test_an_in_memory_store_is_shared_by_threads() -> None:
+    with SQLiteStore(":memory:") as store:
+        store.set_on_hand("HOT", 30, at=T0)
+        wins: list[int] = []
+        _run_threads(4, lambda n: wins.append(hammer(store, f"m{n}", 10)))
+        assert sum(wins) == 30
+        assert store.stock("HOT").reserved == 30
+        assert check(store) == []
+
+
+def _reserve_and_die(path: Path, step: str) -> None:
+    """Reserve through the store, killing this process right after ``step``, before COMMIT."""
+    original = getattr(SqlState, step)
+
+    def die_after(self: SqlState, *args: Any) -> Any:
+        result = original(self, *args)
+        signal.raise_signal(signal.SIGKILL)
+        return result
+
+    setattr(SqlState, step, die_after)
+    SQLiteStore(path).reserve("DOOMED", [Line("HOT", 3)], at=T0)
+
+
+@pytest.mark.parametrize("step", ["take", "put_outcome"])
+def test_a_process_killed_mid_reserve_leaves_no_trace_and_no_lock(
+    tmp_path: Path, step: str
+) -> None:
+    path = tmp_path / "crash.sqlite3"
+    with SQLiteStore(path) as store:
+        store.set_on_hand("HOT", 10, at=T0)
+        kept = store.reserve("KEPT", [Line("HOT", 2)], at=T0)
+        before = (store.stocks(), store.journal())
+    child = multiprocessing.get_context("spawn").Process(target=_reserve_and_die, args=(path, step))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == -signal.SIGKILL
+    with SQLiteStore(path, timeout=5) as store:
+        assert (store.stocks(), store.journal()) == before
+        assert store.reservation("KEPT") == kept
+        with pytest.raises(UnknownReservation):
+            store.reservation("DOOMED")
+        assert store.reserve("NEXT", [Line("HOT", 8)], at=T0).status is ReservationStatus.ACTIVE
+        assert store.stock("HOT").reserved == 10
+        assert check(store) == []
+
+
+def test_a_refusal_after_some_lines_were_taken_reports_as_the_reference() -> None:
+    def refuse(store: ReservationStore) -> tuple[tuple[Shortage, ...], ReservationStatus]:
+        store.set_on_hand("A", 5, at=T0)
+        store.set_on_hand("B", 1, at=T0)
+        store.reserve("R0", [Line("A", 4)], at=T0, ttl=timedelta(minutes=1))
+        with pytest.raises(InsufficientStock) as caught:
+            store.reserve("R1", [Line("A", 3), Line("B", 2)], at=T0 + timedelta(minutes=2))
+        return caught.value.shortages, store.reservation("R0").status
+
+    with SQLiteStore(":memory:") as store:
+        refused = refuse(store)
+    assert refused == refuse(MemoryStore())
+    assert refused == ((Shortage("B", "default", 2, 1),), ReservationStatus.ACTIVE)
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "busy.sqlite3"
+    with SQLiteStore(path, timeout=0.05) as store:
+        store.set_on_hand("A", 5, at=T0)
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            store.reserve("R1", [Line("A", 1)], at=T0)
+        holder.execute("ROLLBACK")
+        holder.close()
+        assert store.stock("A").reserved == 0
+        assert store.reserve("R1", [Line("A", 1)], at=T0).status is ReservationStatus.ACTIVE
+
+
+def test_state_and_outcomes_survive_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "durable.sqlite3"
+    ttl = timedelta(minutes=5)
+    with SQLiteStore(path) as store:
+        store.set_on_hand("A", 5, at=T0)
+        held = store.reserve("R1", [Line("A", 2)], at=T0, ttl=ttl)
+        received = store.adjust("A", 1, at=T0, op_key="receipt-1")
+        before = (store.stocks(), store.journal())
+    with SQLiteStore(path) as store:
+        assert (store.stocks(), store.journal()) == before
+        assert store.reservation("R1") == held
+        assert store.reserve("R1", [Line("A", 2)], at=T0, ttl=ttl) == held
+        assert store.adjust("A", 1, at=T0, op_key="receipt-1") == received
+        assert [r.reservation_id for r in store.expire(at=T0 + ttl)] == ["R1"]
+        assert (store.stock("A").on_hand, store.stock("A").reserved) == (6, 0)
+
+
+def test_the_database_itself_refuses_an_oversold_row(tmp_path: Path) -> None:
+    path = tmp_path / "schema.sqlite3"
+    with SQLiteStore(path) as store:
+        store.set_on_hand("A", 5, at=T0)
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            db.execute("UPDATE stock SET reserved = on_hand + 1")
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            db.execute("UPDATE stock SET reserved = -1")
+    finally:
+        db.close()
+
+
+def test_outcomes_round_trip_through_json() -> None:
+    with SQLiteStore(":memory:") as store:
+        change = store.set_on_hand("A", 5, at=T0)
+        store.set_on_hand("B", 1, at=T0, location="x")
+        held = store.reserve("R1", [Line("B", 1, "x"), Line("A", 2)], at=T0, ttl=timedelta(1))
+    assert decode_outcome(encode_outcome(change)) == change
+    assert decode_outcome(encode_outcome(held)) == held
+    with pytest.raises(TypeError, match="int"):
+        encode_outcome(1)
+
+
+def test_a_closed_store_refuses_to_work(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "closed.sqlite3") as store:
+        store.set_on_hand("A", 5, at=T0)
+    with pytest.raises(sqlite3.ProgrammingError):
+        store.stock("A")
