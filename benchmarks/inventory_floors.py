@@ -1,0 +1,167 @@
+"""The bare-client floors and the lock-then-check peer for ``benchmarks/inventory.py``.
+
+Each floor issues the same conditional update as the orderkit backend, in a loop, with
+no journal, no idempotency record and no reservation row: the cost of the atomic
+primitive alone.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.inventory_run import Result, Workload, measure
+
+__all__ = ["lock_then_check", "postgres_floor", "redis_floor", "sqlite_floor"]
+
+_TABLE = "CREATE TABLE stock (sku TEXT PRIMARY KEY, on_hand INT NOT NULL, reserved INT NOT NULL)"
+_TAKE = "UPDATE stock SET reserved = reserved + 1 WHERE sku = {p} AND on_hand - reserved >= 1"
+_SUM = "SELECT sum(reserved) FROM stock"
+
+
+def _per_thread(connect: Callable[[], Any]) -> Callable[[], Any]:
+    local = threading.local()
+
+    def connection() -> Any:
+        if not hasattr(local, "connection"):
+            local.connection = connect()
+        return local.connection
+
+    return connection
+
+
+def sqlite_floor(workload: Workload) -> Result:
+    """``BEGIN IMMEDIATE``, one conditional UPDATE per line, ``COMMIT``."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "floor.sqlite3"
+        setup = sqlite3.connect(path, isolation_level=None)
+        setup.execute("PRAGMA journal_mode=WAL")
+        setup.execute(_TABLE)
+        setup.executemany("INSERT INTO stock VALUES (?, ?, 0)", workload.stock().items())
+        connection = _per_thread(
+            lambda: sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+        )
+        take = _TAKE.format(p="?")
+
+        def attempt(n: int, basket: list[str]) -> bool:
+            db = connection()
+            db.execute("BEGIN IMMEDIATE")
+            for sku in sorted(basket):
+                if db.execute(take, (sku,)).rowcount == 0:
+                    db.execute("ROLLBACK")
+                    return False
+            db.execute("COMMIT")
+            return True
+
+        result = measure(attempt, workload, lambda: int(setup.execute(_SUM).fetchone()[0]))
+        setup.close()
+        return result
+
+
+def _postgres_table(dsn: str, workload: Workload) -> tuple[Any, str]:
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    setup = psycopg.connect(dsn, autocommit=True)
+    setup.execute(f"CREATE SCHEMA {schema}")
+    setup.execute(f"SET search_path = {schema}")
+    setup.execute(_TABLE)
+    setup.execute("CREATE TABLE reservation (id TEXT, sku TEXT, quantity INT)")
+    with setup.cursor() as cursor:
+        cursor.executemany("INSERT INTO stock VALUES (%s, %s, 0)", list(workload.stock().items()))
+    return setup, schema
+
+
+def _postgres_attempts(
+    dsn: str, workload: Workload, body: Callable[[Any, int, list[str]], bool]
+) -> Result:
+    import psycopg
+
+    setup, schema = _postgres_table(dsn, workload)
+    connection = _per_thread(lambda: psycopg.connect(dsn, options=f"-c search_path={schema}"))
+
+    def attempt(n: int, basket: list[str]) -> bool:
+        db = connection()
+        with db.transaction():
+            won = body(db, n, sorted(basket))
+            if not won:
+                raise psycopg.Rollback
+        return won
+
+    try:
+        return measure(attempt, workload, lambda: int(setup.execute(_SUM).fetchone()[0]))
+    finally:
+        setup.execute(f"DROP SCHEMA {schema} CASCADE")
+        setup.close()
+
+
+def postgres_floor(dsn: str) -> Callable[[Workload], Result]:
+    """One transaction per attempt, one conditional UPDATE per line."""
+    take = _TAKE.format(p="%s")
+
+    def body(db: Any, n: int, basket: list[str]) -> bool:
+        return all(db.execute(take, (sku,)).rowcount == 1 for sku in basket)
+
+    return lambda workload: _postgres_attempts(dsn, workload, body)
+
+
+def lock_then_check(dsn: str) -> Callable[[Workload], Result]:
+    """The peer pattern: ``SELECT ... FOR UPDATE``, check in Python, UPDATE, INSERT."""
+
+    def body(db: Any, n: int, basket: list[str]) -> bool:
+        rows = db.execute(
+            "SELECT sku, on_hand, reserved FROM stock WHERE sku = ANY(%s) ORDER BY sku FOR UPDATE",
+            (basket,),
+        ).fetchall()
+        free = {sku: on_hand - reserved for sku, on_hand, reserved in rows}
+        if any(free.get(sku, 0) < basket.count(sku) for sku in basket):
+            return False
+        for sku in basket:
+            db.execute("UPDATE stock SET reserved = reserved + 1 WHERE sku = %s", (sku,))
+            db.execute("INSERT INTO reservation VALUES (%s, %s, 1)", (f"r{n}", sku))
+        return True
+
+    return lambda workload: _postgres_attempts(dsn, workload, body)
+
+
+_REDIS_TAKE = """
+local need = {}
+for _, key in ipairs(KEYS) do need[key] = (need[key] or 0) + 1 end
+for key, n in pairs(need) do
+  local v = redis.call('HMGET', key, 'on_hand', 'reserved')
+  if tonumber(v[1]) - tonumber(v[2]) < n then return 0 end
+end
+for key, n in pairs(need) do redis.call('HINCRBY', key, 'reserved', n) end
+return 1
+"""
+
+
+def redis_floor(url: str) -> Callable[[Workload], Result]:
+    """One EVALSHA per attempt of a minimal check-then-increment script."""
+    import redis
+
+    def floor(workload: Workload) -> Result:
+        client = redis.Redis.from_url(url)
+        tag = uuid.uuid4().hex[:8]
+        for sku, quantity in workload.stock().items():
+            client.hset(f"{{{tag}}}:{sku}", mapping={"on_hand": quantity, "reserved": 0})
+        script = client.register_script(_REDIS_TAKE)
+
+        def attempt(n: int, basket: list[str]) -> bool:
+            return bool(script(keys=[f"{{{tag}}}:{sku}" for sku in basket]))
+
+        def reserved() -> int:
+            keys = [f"{{{tag}}}:{sku}" for sku in workload.stock()]
+            return sum(int(client.hget(k, "reserved") or 0) for k in keys)
+
+        try:
+            return measure(attempt, workload, reserved)
+        finally:
+            client.close()
+
+    return floor
