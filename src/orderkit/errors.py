@@ -27,7 +27,9 @@ catch either ``CurrencyMismatch`` or plain ``ValueError``::
     │   ├── UnknownReservation (LookupError) no reservation with that id
     │   ├── ReservationClosed (ValueError) the reservation is no longer active
     │   ├── ExceedsReservation (ValueError) committing more than is still reserved
-    │   └── OnHandBelowReserved (ValueError) a count that would leave stock oversold
+    │   ├── OnHandBelowReserved (ValueError) a count that would leave stock oversold
+    │   ├── LockTimeout (TimeoutError)     a lock stayed taken past the caller's wait
+    │   └── StaleLease                     a write under an expired or superseded lease
     ├── PricingError                      the discount engine
     ├── ChannelError                      channel adapters (``retryable`` says whether to retry)
     └── EventError
@@ -42,6 +44,7 @@ Every error carries its context as attributes (``CurrencyMismatch.left``/``.righ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -61,6 +64,7 @@ __all__ = [
     "InvalidAmount",
     "InvalidRequest",
     "InvalidTransition",
+    "LockTimeout",
     "MoneyError",
     "NaiveDatetime",
     "NotRounded",
@@ -71,6 +75,7 @@ __all__ = [
     "ReservationError",
     "Shortage",
     "SkuFrozen",
+    "StaleLease",
     "TransitionError",
     "TransitionRefused",
     "UnknownCurrency",
@@ -299,6 +304,36 @@ class OnHandBelowReserved(ReservationError, ValueError):
         super().__init__(
             f"{sku}@{location}: on hand {on_hand} is below the {reserved} already reserved; "
             "release reservations first or pass oversold=OversoldPolicy.CAP"
+        )
+
+
+class LockTimeout(ReservationError, TimeoutError):
+    """A lock stayed taken for as long as the caller was willing to wait."""
+
+    def __init__(self, name: str, owner: str, wait: timedelta) -> None:
+        self.name = name
+        self.owner = owner
+        self.wait = wait
+        super().__init__(
+            f"{owner} could not take lock {name!r} within {wait.total_seconds():g} s; "
+            "nothing was changed, retry later or wait longer"
+        )
+
+
+class StaleLease(ReservationError):
+    """A write came under a lease that expired or that a newer holder superseded.
+
+    Nothing of the operation was written. Retrying is safe (operations are idempotent by
+    key); if it keeps happening, the lock TTL is shorter than the operation takes.
+    """
+
+    def __init__(self, resource: str, fencing: int) -> None:
+        self.resource = resource
+        self.fencing = fencing
+        super().__init__(
+            f"{resource}: the lease with fencing token {fencing} expired or was superseded "
+            "before the write; nothing was written, retry (and keep the lock TTL above the "
+            "operation time)"
         )
 
 

@@ -25,7 +25,12 @@ from orderkit.inventory._fallback import (
     StockSource,
     StockUnavailable,
 )
+from orderkit.inventory._lock_postgres import PostgresAdvisoryLocks
+from orderkit.inventory._lock_redis import RedisLocks
+from orderkit.inventory._locked import DictRepository, LockedStore, StockRepository
+from orderkit.inventory._locks import InProcessLocks, Lease, LockProvider
 from orderkit.inventory._memory import MemoryStore
+from orderkit.inventory._postgres import PostgresStore
 from orderkit.inventory._redis import RedisStore
 from orderkit.inventory._replay import Drift, check, replay
 from orderkit.inventory._sqlite import SQLiteStore
@@ -55,13 +60,21 @@ __all__ = [
     "ChannelSnapshot",
     "Correction",
     "DEFAULT_LOCATION",
+    "DictRepository",
     "DoubleCheck",
     "Drift",
+    "InProcessLocks",
     "JournalEntry",
     "JournalKind",
+    "Lease",
     "Line",
+    "LockProvider",
+    "LockedStore",
     "MemoryStore",
     "OversoldPolicy",
+    "PostgresAdvisoryLocks",
+    "PostgresStore",
+    "RedisLocks",
     "RedisStore",
     "Reservation",
     "ReservationStatus",
@@ -70,6 +83,7 @@ __all__ = [
     "Stock",
     "StockChange",
     "StockKey",
+    "StockRepository",
     "StockSource",
     "StockUnavailable",
     "check",

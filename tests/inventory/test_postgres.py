@@ -1,0 +1,317 @@
+"""PostgresStore against the conformance suite, and what only a shared server can break.
+
+Every store gets its own schema on the session's real server, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import errors, sql
+
+from orderkit.errors import ConfigError, ReservationError, UnknownReservation
+from orderkit.inventory import (
+    Line,
+    OversoldPolicy,
+    PostgresStore,
+    Reservation,
+    ReservationStatus,
+    check,
+)
+from orderkit.testing.inventory import T0, ReservationStoreContract, StoreFactory
+
+pytestmark = pytest.mark.postgres
+
+LOCK_WAIT_SECONDS = 10.0
+
+
+class Stores:
+    """Opens stores on fresh schemas; :meth:`cleanup` closes them and drops the schemas."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.schemas: list[str] = []
+        self.opened: list[PostgresStore] = []
+
+    def schema(self) -> str:
+        """A new schema name, dropped at cleanup."""
+        name = f"orderkit_test_{uuid.uuid4().hex[:12]}"
+        self.schemas.append(name)
+        return name
+
+    def open(self, schema: str | None = None) -> PostgresStore:
+        """A store on ``schema``, or on a new one."""
+        store = PostgresStore(self.dsn, schema=schema or self.schema())
+        self.opened.append(store)
+        return store
+
+    def shared(self) -> StoreFactory:
+        """A picklable factory of stores that all open one new schema."""
+        return functools.partial(PostgresStore, self.dsn, schema=self.schema())
+
+    def cleanup(self) -> None:
+        """Close every store opened here and drop every schema named here."""
+        for store in self.opened:
+            store.close()
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            for name in self.schemas:
+                conn.execute(
+                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name))
+                )
+
+
+@pytest.fixture
+def stores(postgres_dsn: str) -> Iterator[Stores]:
+    made = Stores(postgres_dsn)
+    yield made
+    made.cleanup()
+
+
+@pytest.fixture
+def admin(postgres_dsn: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        yield conn
+
+
+class TestPostgresStore(ReservationStoreContract):
+    """The shared contract, with 16 threads of 20 attempts on the hot SKU."""
+
+    threads = 16
+    attempts_per_thread = 20
+
+    @pytest.fixture
+    def store_factory(self, stores: Stores) -> StoreFactory:
+        return stores.open
+
+    @pytest.fixture
+    def process_factory(self, stores: Stores) -> StoreFactory:
+        return stores.shared()
+
+
+def _blocked_by(admin: psycopg.Connection[Any], blocker: int) -> int:
+    """The backend waiting for a lock that ``blocker`` holds (bounded polling)."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        row = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", (blocker,)
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
+        time.sleep(0.01)
+    pytest.fail(f"no backend waited on backend {blocker} within {LOCK_WAIT_SECONDS} s")
+
+
+def test_killed_connections_leave_no_phantom_or_lost_reservation(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    store = stores.open()
+    store.set_on_hand("A", 10, at=T0)
+    store.set_on_hand("B", 5, at=T0)
+    outsider = psycopg.connect(stores.dsn)
+    outsider.execute(
+        sql.SQL(
+            "UPDATE {}.stock SET reserved = reserved + 2 WHERE sku = 'B'"
+            " AND location = 'default' AND NOT frozen AND on_hand - reserved >= 2"
+        ).format(sql.Identifier(store.schema))
+    )
+    failures: list[BaseException] = []
+
+    def reserve() -> None:
+        try:
+            store.reserve("R1", [Line("B", 1), Line("A", 3)], at=T0)
+        except psycopg.OperationalError as error:
+            failures.append(error)
+
+    thread = threading.Thread(target=reserve)
+    thread.start()
+    mid_reserve = _blocked_by(admin, outsider.info.backend_pid)
+    admin.execute("SELECT pg_terminate_backend(%s)", (mid_reserve,))
+    thread.join()
+    admin.execute("SELECT pg_terminate_backend(%s)", (outsider.info.backend_pid,))
+    outsider.close()
+
+    assert len(failures) == 1
+    assert [(s.sku, s.reserved) for s in store.stocks()] == [("A", 0), ("B", 0)]
+    assert [e.kind.value for e in store.journal()] == ["set_on_hand", "set_on_hand"]
+    with pytest.raises(UnknownReservation):
+        store.reservation("R1")
+    retried = store.reserve("R1", [Line("B", 1), Line("A", 3)], at=T0)
+    assert store.reserve("R1", [Line("A", 3), Line("B", 1)], at=T0) == retried
+    assert [(s.sku, s.reserved) for s in store.stocks()] == [("A", 3), ("B", 1)]
+    assert check(store) == []
+
+
+def test_stores_on_different_schemas_do_not_see_each_other(stores: Stores) -> None:
+    left, right = stores.open(), stores.open()
+    left.set_on_hand("A", 10, at=T0)
+    left.reserve("R1", [Line("A", 4)], at=T0)
+    assert right.stock("A").on_hand == 0
+    assert right.stocks() == []
+    assert right.journal() == []
+    with pytest.raises(UnknownReservation):
+        right.reservation("R1")
+    right.set_on_hand("A", 1, at=T0)
+    assert right.reserve("R1", [Line("A", 1)], at=T0).lines == (Line("A", 1),)
+    assert (left.stock("A").reserved, right.stock("A").reserved) == (4, 1)
+    assert [e.seq for e in left.journal()] == [e.seq for e in right.journal()] == [1, 2]
+
+
+def test_a_second_store_on_one_schema_shares_its_data(stores: Stores) -> None:
+    first = stores.open()
+    first.set_on_hand("A", 10, at=T0)
+    second = stores.open(first.schema)
+    assert second.migrate() == first.migrate() == PostgresStore.SCHEMA_VERSION
+    second.reserve("R1", [Line("A", 4)], at=T0)
+    assert first.stock("A").reserved == 4
+    assert first.reservation("R1") == second.reservation("R1")
+
+
+def test_stores_opening_a_new_schema_together_create_it_once(stores: Stores) -> None:
+    schema, openers = stores.schema(), 6
+    barrier = threading.Barrier(openers)
+    opened: list[PostgresStore] = []
+
+    def open_() -> None:
+        barrier.wait()
+        opened.append(stores.open(schema))
+
+    threads = [threading.Thread(target=open_) for _ in range(openers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(opened) == openers
+    opened[0].set_on_hand("A", 1, at=T0)
+    assert [s.stock("A").on_hand for s in opened] == [1] * openers
+
+
+def test_migrate_records_versions_and_refuses_newer_schemas(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    store = stores.open()
+    versions = sql.SQL("SELECT version FROM {}.schema_version ORDER BY version").format(
+        sql.Identifier(store.schema)
+    )
+    assert admin.execute(versions).fetchall() == [(PostgresStore.SCHEMA_VERSION,)]
+    admin.execute(
+        sql.SQL("INSERT INTO {}.schema_version (version) VALUES (%s)").format(
+            sql.Identifier(store.schema)
+        ),
+        (PostgresStore.SCHEMA_VERSION + 1,),
+    )
+    with pytest.raises(ConfigError, match="newer"):
+        store.migrate()
+    with pytest.raises(ConfigError, match="newer"):
+        stores.open(store.schema)
+
+
+def test_bad_settings_are_refused(postgres_dsn: str) -> None:
+    with pytest.raises(ConfigError):
+        PostgresStore(postgres_dsn, schema="")
+    with pytest.raises(ConfigError):
+        PostgresStore(postgres_dsn, pool_size=0)
+
+
+def test_the_table_itself_refuses_an_oversell(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    store = stores.open()
+    store.set_on_hand("A", 3, at=T0)
+    with pytest.raises(errors.CheckViolation):
+        admin.execute(
+            sql.SQL("UPDATE {}.stock SET reserved = 4 WHERE sku = 'A'").format(
+                sql.Identifier(store.schema)
+            )
+        )
+    assert store.stock("A").reserved == 0
+
+
+def _churn(store: PostgresStore, worker: int, steps: int) -> list[str]:
+    """Random multi-line orders, cancels, shipments, expiries, freezes and counts.
+
+    Returns the reservation ids it tried.
+    """
+    rng = random.Random(worker)
+    keys = [(sku, location) for sku in "ABCD" for location in ("east", "west")]
+    ids: list[str] = []
+    for step in range(steps):
+        at = T0 + timedelta(minutes=step)
+        roll = rng.random()
+        try:
+            if roll < 0.55:
+                rid = f"w{worker}-{step}"
+                ids.append(rid)
+                picked = rng.sample(keys, rng.randint(1, 4))
+                lines = [Line(sku, rng.randint(1, 3), location) for sku, location in picked]
+                ttl = rng.choice([None, timedelta(minutes=2)])
+                store.reserve(rid, lines, at=at, ttl=ttl)
+            elif roll < 0.7 and ids:
+                store.release(rng.choice(ids), at=at)
+            elif roll < 0.8 and ids:
+                store.commit(rng.choice(ids), at=at)
+            elif roll < 0.88:
+                store.expire(at=at)
+            elif roll < 0.92:
+                sku, location = rng.choice(keys)
+                toggle = store.freeze if rng.random() < 0.5 else store.unfreeze
+                toggle(sku, at=at, location=location)
+            else:
+                sku, location = rng.choice(keys)
+                policy = rng.choice(list(OversoldPolicy))
+                store.set_on_hand(
+                    sku, rng.randint(0, 12), at=at, location=location, oversold=policy
+                )
+        except ReservationError:
+            continue
+    return ids
+
+
+def test_mixed_concurrent_work_keeps_counters_journal_and_holds_in_step(
+    stores: Stores,
+) -> None:
+    store = stores.open()
+    for sku in "ABCD":
+        for location in ("east", "west"):
+            store.set_on_hand(sku, 10, at=T0, location=location)
+    workers, steps = 8, 40
+    barrier = threading.Barrier(workers)
+    tried: list[str] = []
+    crashes: list[BaseException] = []
+
+    def work(n: int) -> None:
+        barrier.wait()
+        try:
+            tried.extend(_churn(store, n, steps))
+        except BaseException as error:
+            crashes.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert crashes == []
+    entries = store.journal()
+    assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
+    assert check(store) == []
+    held: dict[tuple[str, str], int] = {}
+    for rid in tried:
+        try:
+            reservation: Reservation = store.reservation(rid)
+        except UnknownReservation:
+            continue
+        if reservation.status is ReservationStatus.ACTIVE:
+            for key, quantity in reservation.remaining().items():
+                held[key] = held.get(key, 0) + quantity
+    assert {s.key: s.reserved for s in store.stocks() if s.reserved} == held
+    assert all(0 <= s.reserved <= s.on_hand for s in store.stocks())
