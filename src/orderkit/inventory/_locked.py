@@ -64,7 +64,7 @@ class StockRepository(Protocol):
     Implement it with plain statements; :class:`LockedStore` provides the locking. Every
     write takes ``fencing``, the fencing token of the lock held for that record (``None``
     when written without a lock). A repository that can should keep the highest token
-    written per record and raise :class:`~orderkit.inventory.StaleLease` for a lower
+    written per record and raise :class:`~orderkit.errors.StaleLease` for a lower
     one, in the same statement as the write (``UPDATE ... WHERE fencing <= %s``): that
     stops a holder whose lease ran out from overwriting a newer holder's work. Ignoring
     ``fencing`` is correct as long as every operation ends within the lock TTL.
@@ -297,10 +297,10 @@ class LockedStore(BaseStore):
     costs a lock round trip per record on top of the repository's reads and writes, and
     every write waits for the journal lock. Its correctness also rests on timing: each
     operation must end within ``lock_ttl``. The store will not write under a lease that
-    has run out (it raises :class:`~orderkit.inventory.StaleLease`); one that runs out
+    has run out (it raises :class:`~orderkit.errors.StaleLease`); one that runs out
     during the write itself is caught only by a repository that checks fencing tokens
     (:class:`DictRepository` does). ``wait`` bounds the time one operation waits for all
-    of its locks before raising :class:`~orderkit.inventory.LockTimeout`; ``owner``
+    of its locks before raising :class:`~orderkit.errors.LockTimeout`; ``owner``
     names this store in lock errors (host name and process id by default).
 
     A host wires its own tables to a lock server shared by all its processes::
@@ -466,7 +466,7 @@ class DictRepository:
 
     It checks fencing tokens like a production repository should: each record remembers
     the highest token written to it, and a write with a lower one raises
-    :class:`~orderkit.inventory.StaleLease`. Inside :meth:`transaction` writes are
+    :class:`~orderkit.errors.StaleLease`. Inside :meth:`transaction` writes are
     held back until the block ends and dropped if it raises; other threads wait for the
     block to end. Finding due reservations scans them all: it is a fake, not a store.
     """
