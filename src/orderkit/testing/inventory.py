@@ -27,8 +27,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from orderkit.errors import (
     DuplicateOperation,
@@ -289,29 +290,16 @@ class ReservationStoreContract:
 
     # -- the reference model -------------------------------------------------------------
 
-    @settings(
-        max_examples=25,
-        deadline=None,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.differing_executors,
-        ],
-    )
-    @given(data=st.data())
-    def test_matches_the_reference_model(
-        self, store_factory: StoreFactory, data: st.DataObject
-    ) -> None:
-        store, reference = store_factory(), MemoryStore()
-        for step in range(data.draw(st.integers(1, 25), label="steps")):
-            call = data.draw(_operations(step), label="operation")
-            outcomes = [_outcome(call, s) for s in (store, reference)]
-            assert outcomes[0] == outcomes[1], call
-        assert store.stocks() == reference.stocks()
-        assert [(e.kind, e.changes) for e in store.journal()] == [
-            (e.kind, e.changes) for e in reference.journal()
-        ]
-        assert check(store) == []
-        assert all(0 <= s.reserved <= s.on_hand for s in store.stocks())
+    reference_examples = 25
+
+    def test_matches_the_reference_model(self, store_factory: StoreFactory) -> None:
+        machine = type("AgainstReference", (_AgainstReference,), {"make": store_factory})
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=self.reference_examples, stateful_step_count=25, deadline=None
+            ),
+        )
 
     # -- concurrency --------------------------------------------------------------------
 
@@ -385,7 +373,7 @@ class ReservationStoreContract:
         assert check(store) == []
 
 
-def _operations(step: int) -> st.SearchStrategy[tuple[Any, ...]]:
+def _operations() -> st.SearchStrategy[tuple[Any, ...]]:
     sku = st.sampled_from(_SKUS)
     rid = st.sampled_from([f"R{i}" for i in range(4)])
     lines = st.lists(st.builds(Line, sku, st.integers(1, 4)), min_size=1, max_size=3)
@@ -401,6 +389,33 @@ def _operations(step: int) -> st.SearchStrategy[tuple[Any, ...]]:
         st.tuples(st.just("expire"), minutes),
         st.tuples(st.just("freeze"), sku, st.booleans()),
     )
+
+
+class _AgainstReference(RuleBasedStateMachine):
+    """Random operations on the store under test and on the reference, side by side."""
+
+    make: Callable[[], ReservationStore]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store = type(self).make()
+        self.reference = MemoryStore()
+
+    @rule(call=_operations())
+    def apply(self, call: tuple[Any, ...]) -> None:
+        assert _outcome(call, self.store) == _outcome(call, self.reference), call
+
+    @invariant()
+    def same_counters_within_bounds(self) -> None:
+        stocks = self.store.stocks()
+        assert stocks == self.reference.stocks()
+        assert all(0 <= s.reserved <= s.on_hand for s in stocks)
+
+    def teardown(self) -> None:
+        assert [(e.kind, e.changes) for e in self.store.journal()] == [
+            (e.kind, e.changes) for e in self.reference.journal()
+        ]
+        assert check(self.store) == []
 
 
 def _later(minutes: int) -> datetime:
