@@ -6,15 +6,12 @@ from typing import TypeVar
 
 from orderkit.errors import UnknownReservation
 from orderkit.inventory._ledger import Ledger
-from orderkit.inventory._store import BaseStore
+from orderkit.inventory._ledger_store import LedgerStore
 from orderkit.inventory._types import (
     JournalEntry,
-    Line,
-    OversoldPolicy,
     Reservation,
     ReservationStatus,
     Stock,
-    StockChange,
     StockKey,
 )
 
@@ -99,7 +96,7 @@ class DictState:
         return self.entries[-1].seq if self.entries else 0
 
 
-class MemoryStore(BaseStore):
+class MemoryStore(LedgerStore[Ledger]):
     """A thread-safe in-process store: the reference behaviour, and the fastest.
 
     State lives in this process only; use it for tests, single-process services and
@@ -122,61 +119,15 @@ class MemoryStore(BaseStore):
         self._ledger = Ledger(self._state)
         self._lock = threading.Lock()
 
-    def _atomic(self, operation: Callable[[], T]) -> T:
+    def _write(self, operation: Callable[[Ledger], T]) -> T:
         with self._lock:
             try:
-                result = operation()
+                result = operation(self._ledger)
             except BaseException:
                 self._state.discard()
                 raise
             self._state.apply()
             return result
-
-    def _reserve(
-        self,
-        reservation_id: str,
-        lines: tuple[Line, ...],
-        at_ms: int,
-        ttl_ms: int | None,
-        op_key: str,
-    ) -> Reservation:
-        return self._atomic(
-            lambda: self._ledger.reserve(reservation_id, lines, at_ms, ttl_ms, op_key)
-        )
-
-    def _release(self, reservation_id: str, at_ms: int, op_key: str) -> Reservation:
-        return self._atomic(lambda: self._ledger.release(reservation_id, at_ms, op_key))
-
-    def _commit(
-        self, reservation_id: str, lines: tuple[Line, ...] | None, at_ms: int, op_key: str
-    ) -> Reservation:
-        return self._atomic(lambda: self._ledger.commit(reservation_id, lines, at_ms, op_key))
-
-    def _extend(self, reservation_id: str, until_ms: int, at_ms: int, op_key: str) -> Reservation:
-        return self._atomic(lambda: self._ledger.extend(reservation_id, until_ms, at_ms, op_key))
-
-    def _expire(self, at_ms: int) -> list[Reservation]:
-        return self._atomic(lambda: self._ledger.expire(at_ms))
-
-    def _set_on_hand(
-        self,
-        key: StockKey,
-        quantity: int,
-        at_ms: int,
-        op_key: str | None,
-        oversold: OversoldPolicy,
-    ) -> StockChange:
-        return self._atomic(
-            lambda: self._ledger.set_on_hand(key, quantity, at_ms, op_key, oversold)
-        )
-
-    def _adjust(
-        self, key: StockKey, delta: int, at_ms: int, op_key: str, oversold: OversoldPolicy
-    ) -> StockChange:
-        return self._atomic(lambda: self._ledger.adjust(key, delta, at_ms, op_key, oversold))
-
-    def _set_frozen(self, key: StockKey, frozen: bool, at_ms: int) -> Stock:
-        return self._atomic(lambda: self._ledger.set_frozen(key, frozen, at_ms))
 
     def _stock(self, key: StockKey) -> Stock:
         with self._lock:
