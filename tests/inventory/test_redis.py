@@ -24,7 +24,7 @@ from orderkit.errors import (
     Shortage,
     SkuFrozen,
 )
-from orderkit.inventory import Line, ReservationStatus, check
+from orderkit.inventory import Line, MemoryStore, ReservationStatus, ReservationStore, check
 from orderkit.inventory._redis import RedisStore
 from orderkit.testing.inventory import T0, ReservationStoreContract, StoreFactory, hammer
 
@@ -236,6 +236,50 @@ def test_a_client_decoding_responses_reads_the_same(
             store.reserve("SO/2", [Line("茶-01", 2, "杭州")], at=T0)
         assert [s.key for s in store.stocks()] == [("茶-01", "杭州")]
         assert check(store) == []
+
+
+def test_a_retried_reserve_returns_its_first_outcome_after_later_changes(
+    store: RedisStore,
+) -> None:
+    store.set_on_hand("A", 5, at=T0)
+    first = store.reserve("R1", [Line("A", 2)], at=T0, ttl=timedelta(minutes=5))
+    store.release("R1", at=T0)
+    again = store.reserve(
+        "R1", [Line("A", 2)], at=T0 + timedelta(minutes=1), ttl=timedelta(minutes=5)
+    )
+    assert again == first
+    assert store.reservation("R1").status is ReservationStatus.RELEASED
+
+
+def _outcomes(target: ReservationStore) -> list[object]:
+    """The results, or refusal messages, of a fixed run over SKUs and locations to escape."""
+    skus = ["🍵-01", 'quo"te', "back\\slash", "new\nline", "slash/x", "ctl\x01"]
+    later = T0 + timedelta(minutes=5)
+    calls: list[Callable[[], object]] = []
+    for n, sku in enumerate(skus):
+        place = ("default", "杭州", 'lo"c')[n % 3]
+        calls += [
+            partial(target.set_on_hand, sku, 2**52, at=T0, location=place),
+            partial(target.reserve, f"R{n}", [Line(sku, 2**51, place)], at=T0, ttl=later - T0),
+            partial(target.reserve, f"S{n}", [Line(sku, 2**51 + 1, place)], at=T0),
+            partial(target.commit, f"R{n}", at=T0, lines=[Line(sku, 1, place)], op_key=f"p{n}"),
+            partial(target.freeze, sku, at=T0, location=place),
+            partial(target.reserve, f"F{n}", [Line(sku, 1, place)], at=later),
+        ]
+    calls += [partial(target.expire, at=later), target.stocks, target.journal]
+    outcomes: list[object] = []
+    for call in calls:
+        try:
+            outcomes.append(call())
+        except ReservationError as refused:
+            outcomes.append(str(refused))
+    return outcomes
+
+
+def test_escaped_text_and_large_counts_read_back_like_the_reference(store: RedisStore) -> None:
+    """Requests travel as JSON and the scripts write their results as JSON text."""
+    assert _outcomes(store) == _outcomes(MemoryStore())
+    assert check(store) == []
 
 
 def test_journal_reads_back_in_pages(store: RedisStore) -> None:

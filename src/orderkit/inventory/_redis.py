@@ -3,12 +3,14 @@
 Needs the ``redis`` extra (``pip install orderkit[redis]``); ``redis`` is imported only
 when a :class:`RedisStore` is made. The scripts live in ``lua/``: ``prelude.lua`` (the
 key layout, buffered state and shared steps) is prepended to each operation's script.
+An idempotent operation sends its fingerprint, which names the operation and its
+payload, as the request; a script replies with its result as JSON (a new reservation,
+which the caller already knows, as ``""``) or with a refusal as ``[kind, detail]``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,7 @@ from orderkit.inventory._types import (
     Line,
     OversoldPolicy,
     Reservation,
+    ReservationStatus,
     Stock,
     StockChange,
     StockKey,
@@ -58,7 +61,6 @@ _SCRIPTS = (
     "stock",
     "stocks",
 )
-_KEYS = ("reservations", "expiry", "operations", "journal", "seq", "stocks")
 _EXACT = 2**53
 _JOURNAL_PAGE = 1000
 
@@ -84,8 +86,19 @@ def _source(name: str) -> str:
     return lua.joinpath("prelude.lua").read_text() + lua.joinpath(f"{name}.lua").read_text()
 
 
-def _flat(lines: Iterable[Line]) -> list[str | int]:
-    return [part for x in lines for part in (x.sku, x.location, x.quantity)]
+def _exact(*numbers: int | None) -> None:
+    for n in numbers:
+        if n is not None and not -_EXACT < n < _EXACT:
+            raise InvalidRequest(f"{n} is outside the integers Redis counts exactly (2**53)")
+
+
+def _text(reply: Any) -> Any:
+    """A script's reply with its strings decoded (a client may return them as bytes)."""
+    if isinstance(reply, bytes):
+        return reply.decode()
+    if isinstance(reply, list):
+        return [_text(item) for item in reply]
+    return reply
 
 
 class RedisStore(BaseStore):
@@ -135,7 +148,9 @@ class RedisStore(BaseStore):
         self._client = (
             redis.Redis.from_url(client_or_url) if isinstance(client_or_url, str) else client_or_url
         )
-        self._keys = [f"{{{namespace}}}:{name}" for name in _KEYS]
+        tag = f"{{{namespace}}}"
+        self._keys = [tag]
+        self._reservations, self._journal = f"{tag}:reservations", f"{tag}:journal"
         self._scripts = {name: self._client.register_script(_source(name)) for name in _SCRIPTS}
 
     def close(self) -> None:
@@ -150,14 +165,12 @@ class RedisStore(BaseStore):
         self.close()
 
     def _run(self, script: str, *args: str | int) -> Any:
-        for arg in args:
-            if isinstance(arg, int) and not -_EXACT < arg < _EXACT:
-                raise InvalidRequest(f"{arg} is outside the integers Redis counts exactly (2**53)")
-        kind, payload = self._scripts[script](keys=self._keys, args=args)
-        kind = kind.decode() if isinstance(kind, bytes) else kind
-        if kind == "ok":
-            return payload
-        raise _REFUSALS[kind](*json.loads(payload))
+        _exact(*[arg for arg in args if isinstance(arg, int)])
+        reply = self._scripts[script](keys=self._keys, args=args)
+        if isinstance(reply, list):
+            kind, detail = _text(reply)
+            raise _REFUSALS[kind](*detail)
+        return reply
 
     def _reserve(
         self,
@@ -167,33 +180,35 @@ class RedisStore(BaseStore):
         ttl_ms: int | None,
         op_key: str,
     ) -> Reservation:
-        merged = merge_lines(lines)
-        print_ = fingerprint("reserve", reservation_id, lines_print(merged), ttl_ms)
-        ttl = "" if ttl_ms is None else ttl_ms
-        return Reservation.from_json(
-            self._run("reserve", reservation_id, op_key, print_, at_ms, ttl, *_flat(merged))
+        merged = lines if len(lines) == 1 else merge_lines(lines)
+        expires = None if ttl_ms is None else at_ms + ttl_ms
+        _exact(ttl_ms, expires, *[x.quantity for x in merged])
+        request = fingerprint("reserve", reservation_id, lines_print(merged), ttl_ms)
+        prior = self._run("reserve", op_key, request, at_ms)
+        if prior:
+            return Reservation.from_json(prior)
+        return Reservation(
+            reservation_id, ReservationStatus.ACTIVE, merged, (), at_ms, at_ms, expires
         )
 
     def _release(self, reservation_id: str, at_ms: int, op_key: str) -> Reservation:
-        print_ = fingerprint("release", reservation_id)
-        return Reservation.from_json(self._run("release", reservation_id, op_key, print_, at_ms))
+        request = fingerprint("release", reservation_id)
+        return Reservation.from_json(self._run("release", op_key, request, at_ms))
 
     def _commit(
         self, reservation_id: str, lines: tuple[Line, ...] | None, at_ms: int, op_key: str
     ) -> Reservation:
         asked = None if lines is None else merge_lines(lines)
-        shape = None if asked is None else lines_print(asked)
-        part = ("0",) if asked is None else ("1", *_flat(asked))
-        print_ = fingerprint("commit", reservation_id, shape)
-        return Reservation.from_json(
-            self._run("commit", reservation_id, op_key, print_, at_ms, *part)
+        _exact(*[x.quantity for x in asked or ()])
+        request = fingerprint(
+            "commit", reservation_id, None if asked is None else lines_print(asked)
         )
+        return Reservation.from_json(self._run("commit", op_key, request, at_ms))
 
     def _extend(self, reservation_id: str, until_ms: int, at_ms: int, op_key: str) -> Reservation:
-        print_ = fingerprint("extend", reservation_id, until_ms)
-        return Reservation.from_json(
-            self._run("extend", reservation_id, op_key, print_, at_ms, until_ms)
-        )
+        _exact(until_ms)
+        request = fingerprint("extend", reservation_id, until_ms)
+        return Reservation.from_json(self._run("extend", op_key, request, at_ms))
 
     def _expire(self, at_ms: int) -> list[Reservation]:
         return _RESERVATIONS.validate_json(self._run("expire", at_ms))
@@ -207,15 +222,13 @@ class RedisStore(BaseStore):
         op_key: str | None,
         oversold: OversoldPolicy,
     ) -> StockChange:
+        _exact(value)
         journal_key = op_key or f"{kind.value}:{key.sku}@{key.location}"
-        print_ = fingerprint(kind.value, list(key), value, oversold.value)
-        idempotent = () if op_key is None else (op_key, print_)
+        request = fingerprint(kind.value, list(key), value, oversold.value)
+        idempotent = () if op_key is None else (op_key,)
         return _STOCK_CHANGE.validate_json(
-            self._run(
-                "count", key.sku, key.location, kind.value, value, at_ms, oversold.value,
-                journal_key, *idempotent,
-            )
-        )  # fmt: skip
+            self._run("count", journal_key, request, at_ms, *idempotent)
+        )
 
     def _set_on_hand(
         self,
@@ -245,7 +258,7 @@ class RedisStore(BaseStore):
 
     def reservation(self, reservation_id: str) -> Reservation:
         """A reservation by id."""
-        text = self._client.hget(self._keys[0], reservation_id)
+        text = self._client.hget(self._reservations, reservation_id)
         if text is None:
             raise UnknownReservation(reservation_id)
         return Reservation.from_json(text)
@@ -255,7 +268,7 @@ class RedisStore(BaseStore):
         entries: list[JournalEntry] = []
         start = max(after, 0) + 1
         while True:
-            page = self._client.xrange(self._keys[3], f"{start}-0", count=_JOURNAL_PAGE) or []
+            page = self._client.xrange(self._journal, f"{start}-0", count=_JOURNAL_PAGE) or []
             texts = [text for _, fields in page if fields for text in fields.values()]
             entries.extend(JournalEntry.from_json(text) for text in texts)
             if len(page) < _JOURNAL_PAGE:

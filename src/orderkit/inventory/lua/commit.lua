@@ -1,14 +1,16 @@
--- ARGV: reservation_id, op_key, fingerprint, at_ms, partial ("1" when lines follow),
--- then sku, location, quantity of each merged line to commit, in key order.
+-- ARGV: op_key, fingerprint ["commit", id, [[sku, location, quantity], ...] or null for
+-- everything still held] with the lines merged in key order, at_ms.
 return run(function()
-  local id, op_key, fingerprint, at = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+  local op_key, fingerprint, at = ARGV[1], ARGV[2], tonumber(ARGV[3])
   local prior = replayed(op_key, fingerprint)
   if prior then
     return prior
   end
+  local request = cjson.decode(fingerprint)
+  local id = request[2]
   local held = active(id, "commit")
   local left = remaining(held)
-  local wanted = ARGV[5] == "1" and argv_lines(6) or left
+  local wanted = request[3] ~= cjson.null and request_lines(request[3]) or left
   local held_by_key, wanted_by_key = quantities(left), quantities(wanted)
   for _, line in ipairs(wanted) do
     local have = held_by_key[stock_key(line.sku, line.location)] or 0
@@ -41,6 +43,5 @@ return run(function()
   held.updated_at_ms = at
   put_reservation(held)
   journal("commit", at, op_key, id, changes)
-  record(op_key, fingerprint, held)
-  return held
+  return record(op_key, fingerprint, reservation_json(held))
 end)

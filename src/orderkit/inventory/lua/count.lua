@@ -1,15 +1,17 @@
 -- A stock count (kind "set_on_hand", value = on hand) or an adjustment (kind "adjust",
--- value = delta). ARGV: sku, location, kind, value, at_ms, policy ("refuse" or "cap"),
--- journal op_key, then op_key and fingerprint when the operation is idempotent.
+-- value = delta). ARGV: the journal's op_key, fingerprint [kind, [sku, location], value,
+-- policy ("refuse" or "cap")], at_ms, then the op_key when the operation is idempotent.
 return run(function()
-  local sku, location, kind, value = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-  local at, policy, op_key, fingerprint = tonumber(ARGV[5]), ARGV[6], ARGV[8], ARGV[9]
+  local fingerprint, at, op_key = ARGV[2], tonumber(ARGV[3]), ARGV[4]
   if op_key then
     local prior = replayed(op_key, fingerprint)
     if prior then
       return prior
     end
   end
+  local request = cjson.decode(fingerprint)
+  local kind, sku, location = request[1], request[2][1], request[2][2]
+  local value, policy = request[3], request[4]
   local row = stock(sku, location)
   local on_hand = kind == "adjust" and row.on_hand + value or value
   local short = math.max(row.reserved - on_hand, 0)
@@ -17,8 +19,8 @@ return run(function()
     refuse("below", { sku, location, on_hand, row.reserved })
   end
   local moved = move(row, at, on_hand + short - row.on_hand, 0)
-  journal(kind, at, ARGV[7], nil, { moved })
-  local result = { stock = stock_json(row), oversold = short }
+  journal(kind, at, ARGV[1], nil, { moved })
+  local result = '{"stock":' .. stock_json(row) .. ',"oversold":' .. int(short) .. "}"
   if op_key then
     record(op_key, fingerprint, result)
   end

@@ -1,4 +1,4 @@
 -- ARGV: at_ms
 return run(function()
-  return expire_due(tonumber(ARGV[1]), nil)
+  return array(expire_due(tonumber(ARGV[1]), nil), reservation_json)
 end)

@@ -1,50 +1,43 @@
 -- Shared by every RedisStore script (orderkit/inventory/_redis.py prepends it to each).
 --
--- KEYS, all under one hash tag:
---   1 reservations  hash: reservation id -> reservation JSON (Reservation.to_json form)
---   2 expiry        sorted set: active reservation ids with an expiry, scored by expires_at_ms
---   3 operations    hash: op_key -> {"fingerprint": ..., "result": ...}
---   4 journal       stream: entry id "<seq>-0", field "entry" = JournalEntry JSON
---   5 seq           the seq of the last journal entry
---   6 stocks        set of the stock hash keys, named "<KEYS[6]>:<bytes in sku>:<sku>@<location>"
+-- KEYS[1] is the namespace's hash tag "{namespace}"; every key is named after it:
+--   <tag>:reservations  hash: reservation id -> reservation JSON (Reservation.to_json form)
+--   <tag>:expiry        sorted set: active reservations with an expiry, scored by it
+--   <tag>:operations    hash: op_key -> its fingerprint, a newline, then its result JSON
+--   <tag>:journal       stream: entry id "<seq>-0", field "entry" = JournalEntry JSON
+--   <tag>:seq           the seq of the last journal entry
+--   <tag>:stocks        set of the stock hash keys; a stock hash (on_hand, reserved,
+--                       frozen, updated_at_ms, sku, location) is named
+--                       "<tag>:stocks:<bytes in sku>:<sku>@<location>"
 --
--- An operation reads through the caches below and buffers every write; run() calls
--- flush() only when the operation returned, so a refusal leaves no trace.
+-- An idempotent operation gets its fingerprint (the JSON array [operation, ...payload])
+-- as its request: the script acts on the decoded payload and records the text as is.
+-- Fingerprints hold no newline (JSON escapes it). An operation reads through the caches
+-- below and buffers every write; run() calls flush() only when the operation returned,
+-- so a refusal leaves no trace. Results are JSON text, built once.
 
-local RESERVATIONS, EXPIRY, OPERATIONS, JOURNAL, SEQ, STOCKS =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local TAG = KEYS[1]
+local RESERVATIONS, EXPIRY, OPERATIONS = TAG .. ":reservations", TAG .. ":expiry", TAG .. ":operations"
+local JOURNAL, SEQ, STOCKS = TAG .. ":journal", TAG .. ":seq", TAG .. ":stocks"
 
 local stocks, dirty_stocks = {}, {}
-local reservations, written, written_ids = {}, {}, {}
-local entries, last_seq = {}, nil
+local reservations, loaded, texts = {}, {}, {}
+local written, written_ids = {}, {}
+local entries = {}
 local outcome = nil
 
+-- Integers as exact decimal text (the same few recur: times, quantities, zeros).
+local decimals = {}
 local function int(n)
-  return string.format("%d", n)
+  local text = decimals[n]
+  if text == nil then
+    text = string.format("%d", n)
+    decimals[n] = text
+  end
+  return text
 end
 
--- JSON with exact integers; tables without keys are arrays (every object has a key).
-local function encode(value)
-  local kind = type(value)
-  if kind == "string" then
-    return cjson.encode(value)
-  elseif kind == "number" then
-    return int(value)
-  elseif kind == "boolean" then
-    return tostring(value)
-  end
-  local parts = {}
-  if next(value) == nil or value[1] ~= nil then
-    for i, item in ipairs(value) do
-      parts[i] = encode(item)
-    end
-    return "[" .. table.concat(parts, ",") .. "]"
-  end
-  for name, item in pairs(value) do
-    parts[#parts + 1] = cjson.encode(name) .. ":" .. encode(item)
-  end
-  return "{" .. table.concat(parts, ",") .. "}"
-end
+local str = cjson.encode
 
 -- Byte order, as Python orders str (string < follows the server's locale).
 local function before(a, b)
@@ -57,8 +50,17 @@ local function before(a, b)
   return #a < #b
 end
 
+-- Stop the operation; the caller gets {kind, detail} and nothing is written.
 local function refuse(kind, detail)
   error({ refusal = kind, detail = detail })
+end
+
+local function array(items, to_json)
+  local parts = {}
+  for i, item in ipairs(items) do
+    parts[i] = to_json(item)
+  end
+  return "[" .. table.concat(parts, ",") .. "]"
 end
 
 -- Stock ------------------------------------------------------------------------------
@@ -67,21 +69,20 @@ local function stock_key(sku, location)
   return STOCKS .. ":" .. #sku .. ":" .. sku .. "@" .. location
 end
 
+-- A stock record: its counters as stored, zeros if it was never counted.
 local function load_stock(key, sku, location)
   local row = stocks[key]
   if row == nil then
-    local f = redis.call(
-      "HMGET", key, "sku", "location", "on_hand", "reserved", "frozen", "updated_at_ms"
-    )
+    local f = redis.call("HMGET", key, "on_hand", "reserved", "frozen", "updated_at_ms")
     row = {
       key = key,
       exists = f[1] ~= false,
-      sku = f[1] or sku,
-      location = f[2] or location,
-      on_hand = tonumber(f[3]) or 0,
-      reserved = tonumber(f[4]) or 0,
-      frozen = f[5] == "1",
-      updated_at_ms = tonumber(f[6]) or 0,
+      sku = sku,
+      location = location,
+      on_hand = tonumber(f[1]) or 0,
+      reserved = tonumber(f[2]) or 0,
+      frozen = f[3] == "1",
+      updated_at_ms = tonumber(f[4]) or 0,
     }
     stocks[key] = row
   end
@@ -105,18 +106,18 @@ local function available(row)
 end
 
 local function stock_json(row)
-  return {
-    sku = row.sku,
-    location = row.location,
-    on_hand = row.on_hand,
-    reserved = row.reserved,
-    frozen = row.frozen,
-    updated_at_ms = row.updated_at_ms,
-  }
+  return '{"sku":' .. str(row.sku) .. ',"location":' .. str(row.location)
+    .. ',"on_hand":' .. int(row.on_hand) .. ',"reserved":' .. int(row.reserved)
+    .. ',"frozen":' .. tostring(row.frozen) .. ',"updated_at_ms":' .. int(row.updated_at_ms) .. "}"
 end
 
 local function change(sku, location, on_hand, reserved)
   return { sku = sku, location = location, on_hand = on_hand, reserved = reserved }
+end
+
+local function change_json(c)
+  return '{"sku":' .. str(c.sku) .. ',"location":' .. str(c.location)
+    .. ',"on_hand":' .. int(c.on_hand) .. ',"reserved":' .. int(c.reserved) .. "}"
 end
 
 local function move(row, at, on_hand, reserved)
@@ -126,13 +127,18 @@ local function move(row, at, on_hand, reserved)
   return change(row.sku, row.location, on_hand, reserved)
 end
 
--- Lines from ARGV triples (sku, location, quantity) starting at ARGV[first].
-local function argv_lines(first)
+-- Lines from a request's [[sku, location, quantity], ...].
+local function request_lines(triples)
   local lines = {}
-  for i = first, #ARGV, 3 do
-    lines[#lines + 1] = { sku = ARGV[i], location = ARGV[i + 1], quantity = tonumber(ARGV[i + 2]) }
+  for i, t in ipairs(triples) do
+    lines[i] = { sku = t[1], location = t[2], quantity = t[3] }
   end
   return lines
+end
+
+local function line_json(line)
+  return '{"sku":' .. str(line.sku) .. ',"location":' .. str(line.location)
+    .. ',"quantity":' .. int(line.quantity) .. "}"
 end
 
 local function quantities(lines)
@@ -146,14 +152,9 @@ end
 -- Journal and operations -------------------------------------------------------------
 
 local function journal(kind, at, op_key, reservation_id, changes, frozen)
-  if last_seq == nil then
-    last_seq = tonumber(redis.call("GET", SEQ)) or 0
-  end
-  last_seq = last_seq + 1
   entries[#entries + 1] = {
-    seq = last_seq,
-    at_ms = at,
     kind = kind,
+    at = at,
     op_key = op_key,
     reservation_id = reservation_id,
     changes = changes,
@@ -161,21 +162,29 @@ local function journal(kind, at, op_key, reservation_id, changes, frozen)
   }
 end
 
--- The first result of op_key; a different fingerprint is a reused key.
+local function entry_json(entry, seq)
+  return '{"seq":' .. int(seq) .. ',"at_ms":' .. int(entry.at) .. ',"kind":"' .. entry.kind
+    .. '","op_key":' .. str(entry.op_key) .. ',"changes":' .. array(entry.changes, change_json)
+    .. (entry.reservation_id and ',"reservation_id":' .. str(entry.reservation_id) or "")
+    .. (entry.frozen ~= nil and ',"frozen":' .. tostring(entry.frozen) or "") .. "}"
+end
+
+-- The first result of op_key (JSON text); a different fingerprint is a reused key.
 local function replayed(op_key, fingerprint)
   local text = redis.call("HGET", OPERATIONS, op_key)
   if not text then
     return nil
   end
-  local stored = cjson.decode(text)
-  if stored.fingerprint ~= fingerprint then
+  if string.sub(text, 1, #fingerprint + 1) ~= fingerprint .. "\n" then
     refuse("duplicate", { op_key })
   end
-  return stored.result
+  return string.sub(text, #fingerprint + 2)
 end
 
-local function record(op_key, fingerprint, result)
-  outcome = { op_key, encode({ fingerprint = fingerprint, result = result }) }
+-- Remember the result text of op_key, and return it.
+local function record(op_key, fingerprint, text)
+  outcome = { op_key, fingerprint .. "\n" .. text }
+  return text
 end
 
 -- Reservations -----------------------------------------------------------------------
@@ -189,6 +198,7 @@ local function reservation(id)
     end
     held = cjson.decode(text)
     reservations[id] = held
+    loaded[id] = true
   end
   return held
 end
@@ -196,10 +206,27 @@ end
 local function put_reservation(held)
   local id = held.reservation_id
   reservations[id] = held
+  texts[id] = nil
   if not written[id] then
     written[id] = true
     written_ids[#written_ids + 1] = id
   end
+end
+
+-- The JSON of a reservation, once its operation has finished changing it.
+local function reservation_json(held)
+  local id = held.reservation_id
+  local text = texts[id]
+  if not text then
+    text = '{"reservation_id":' .. str(id) .. ',"status":"' .. held.status
+      .. '","lines":' .. array(held.lines, line_json)
+      .. ',"committed":' .. array(held.committed, line_json)
+      .. ',"created_at_ms":' .. int(held.created_at_ms)
+      .. ',"updated_at_ms":' .. int(held.updated_at_ms)
+      .. (held.expires_at_ms and ',"expires_at_ms":' .. int(held.expires_at_ms) or "") .. "}"
+    texts[id] = text
+  end
+  return text
 end
 
 local function known(id)
@@ -253,12 +280,16 @@ local function holds(held, wanted)
   return false
 end
 
--- Expire the active reservations due at `at` (those holding a key of `wanted`, if given).
-local function expire_due(at, wanted)
-  local due = {}
-  for _, id in ipairs(redis.call("ZRANGEBYSCORE", EXPIRY, "-inf", int(at))) do
+-- Expire the active reservations due at `at` (those holding a key of `lines`, if given).
+local function expire_due(at, lines)
+  local ids = redis.call("ZRANGEBYSCORE", EXPIRY, "-inf", int(at))
+  if #ids == 0 then
+    return ids
+  end
+  local due, wanted = {}, lines and quantities(lines)
+  for _, id in ipairs(ids) do
     local held = reservation(id)
-    if wanted == nil or holds(held, wanted) then
+    if not wanted or holds(held, wanted) then
       due[#due + 1] = held
     end
   end
@@ -277,48 +308,46 @@ local function flush()
   for _, row in ipairs(dirty_stocks) do
     redis.call(
       "HSET", row.key,
-      "sku", row.sku,
-      "location", row.location,
       "on_hand", int(row.on_hand),
       "reserved", int(row.reserved),
       "frozen", row.frozen and "1" or "0",
       "updated_at_ms", int(row.updated_at_ms)
     )
     if not row.exists then
+      redis.call("HSET", row.key, "sku", row.sku, "location", row.location)
       redis.call("SADD", STOCKS, row.key)
     end
   end
   for _, id in ipairs(written_ids) do
     local held = reservations[id]
-    redis.call("HSET", RESERVATIONS, id, encode(held))
+    redis.call("HSET", RESERVATIONS, id, reservation_json(held))
     if held.status == "active" and held.expires_at_ms and held.expires_at_ms ~= 0 then
       redis.call("ZADD", EXPIRY, int(held.expires_at_ms), id)
-    else
+    elseif loaded[id] then
       redis.call("ZREM", EXPIRY, id)
     end
   end
-  for _, entry in ipairs(entries) do
-    redis.call("XADD", JOURNAL, int(entry.seq) .. "-0", "entry", encode(entry))
-  end
   if #entries > 0 then
-    redis.call("SET", SEQ, int(last_seq))
+    local seq = redis.call("INCRBY", SEQ, #entries) - #entries
+    for i, entry in ipairs(entries) do
+      redis.call("XADD", JOURNAL, int(seq + i) .. "-0", "entry", entry_json(entry, seq + i))
+    end
   end
   if outcome then
     redis.call("HSET", OPERATIONS, outcome[1], outcome[2])
   end
 end
 
--- Reply {"ok", result JSON} after writing everything, or {refusal, detail JSON} having
--- written nothing.
+-- Reply with the result's JSON text after writing everything, or with {refusal, detail}
+-- (a nested array) having written nothing.
 local function run(operation)
   local ok, result = pcall(operation)
   if not ok then
     if type(result) == "table" and result.refusal then
-      return { result.refusal, encode(result.detail) }
+      return { result.refusal, result.detail }
     end
     error(result)
   end
   flush()
-  return { "ok", encode(result) }
+  return result
 end
-

@@ -1,17 +1,18 @@
--- ARGV: reservation_id, op_key, fingerprint, at_ms, ttl_ms ("" for none), then
--- sku, location, quantity of each merged line in key order.
+-- ARGV: op_key, fingerprint ["reserve", id, [[sku, location, quantity], ...], ttl_ms or
+-- null] with the lines merged in key order, at_ms. Replies "" when it made the
+-- reservation as asked (the caller knows it), else the first outcome of op_key.
 return run(function()
-  local id, op_key, fingerprint, at = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-  local ttl = tonumber(ARGV[5])
+  local op_key, fingerprint, at = ARGV[1], ARGV[2], tonumber(ARGV[3])
   local prior = replayed(op_key, fingerprint)
   if prior then
     return prior
   end
-  if reservation(id) then
+  local request = cjson.decode(fingerprint)
+  local id, lines, ttl = request[2], request_lines(request[3]), request[4]
+  if redis.call("HEXISTS", RESERVATIONS, id) == 1 then
     refuse("duplicate", { op_key })
   end
-  local lines = argv_lines(6)
-  expire_due(at, quantities(lines))
+  expire_due(at, lines)
   local rows, frozen, short = {}, {}, {}
   for i, line in ipairs(lines) do
     local row = stock(line.sku, line.location)
@@ -39,10 +40,10 @@ return run(function()
     committed = {},
     created_at_ms = at,
     updated_at_ms = at,
-    expires_at_ms = ttl and at + ttl,
+    expires_at_ms = ttl ~= cjson.null and at + ttl or nil,
   }
   put_reservation(held)
   journal("reserve", at, op_key, id, changes)
-  record(op_key, fingerprint, held)
-  return held
+  record(op_key, fingerprint, reservation_json(held))
+  return ""
 end)

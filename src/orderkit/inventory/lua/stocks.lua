@@ -2,7 +2,8 @@
 return run(function()
   local rows = {}
   for i, key in ipairs(redis.call("SMEMBERS", STOCKS)) do
-    rows[i] = stock_json(load_stock(key))
+    local names = redis.call("HMGET", key, "sku", "location")
+    rows[i] = load_stock(key, names[1], names[2])
   end
-  return rows
+  return array(rows, stock_json)
 end)
