@@ -11,12 +11,25 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
-from orderkit.errors import InsufficientStock, Shortage, UnknownReservation
-from orderkit.inventory import Line, MemoryStore, ReservationStatus, ReservationStore, check
+from orderkit.errors import (
+    ConfigError,
+    InsufficientStock,
+    ReservationError,
+    Shortage,
+    UnknownReservation,
+)
+from orderkit.inventory import (
+    Line,
+    MemoryStore,
+    Reservation,
+    ReservationStatus,
+    ReservationStore,
+    check,
+)
 from orderkit.inventory._sql import SqlState, decode_outcome, encode_outcome
 from orderkit.inventory._sqlite import SQLiteStore
 from orderkit.testing.inventory import T0, ReservationStoreContract, StoreFactory, hammer
@@ -113,7 +126,7 @@ def _reserve_and_die(path: Path, step: str) -> None:
     SQLiteStore(path).reserve("DOOMED", [Line("HOT", 3)], at=T0)
 
 
-@pytest.mark.parametrize("step", ["take", "put_outcome"])
+@pytest.mark.parametrize("step", ["take", "put_encoded_outcome"])
 def test_a_process_killed_mid_reserve_leaves_no_trace_and_no_lock(
     tmp_path: Path, step: str
 ) -> None:
@@ -151,6 +164,64 @@ def test_a_refusal_after_some_lines_were_taken_reports_as_the_reference() -> Non
     assert refused == ((Shortage("B", "default", 2, 1),), ReservationStatus.ACTIVE)
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [Line("A", 1), Line("B", 2), Line("C", 9)],
+        [Line("A", 1), Line("B", 2), Line("F", 1)],
+        [Line("D", 1), Line("C", 9)],
+    ],
+    ids=["short-after-taken", "frozen-after-taken", "first-short-and-never-counted"],
+)
+def test_every_refused_line_is_named_as_the_reference_names_it(lines: list[Line]) -> None:
+    def refuse(store: ReservationStore) -> tuple[str, str]:
+        for sku, on_hand in (("A", 5), ("B", 1), ("C", 3), ("F", 4)):
+            store.set_on_hand(sku, on_hand, at=T0)
+        store.freeze("F", at=T0)
+        with pytest.raises(ReservationError) as caught:
+            store.reserve("R1", lines, at=T0)
+        assert check(store) == []
+        return type(caught.value).__name__, str(caught.value)
+
+    with SQLiteStore(":memory:") as store:
+        assert refuse(store) == refuse(MemoryStore())
+
+
+def test_lines_naming_each_key_once_are_held_in_key_order_as_the_reference_holds_them() -> None:
+    lines = [Line("B", 1), Line("A", 2, "x"), Line("A", 1)]
+
+    def hold(store: ReservationStore) -> Reservation:
+        for line in lines:
+            store.set_on_hand(line.sku, 5, at=T0, location=line.location)
+        return store.reserve("R1", lines, at=T0)
+
+    with SQLiteStore(":memory:") as store:
+        held = hold(store)
+    assert held == hold(MemoryStore())
+    assert [x.key for x in held.lines] == sorted(x.key for x in lines)
+
+
+@pytest.mark.parametrize(("synchronous", "level"), [(None, 2), ("FULL", 2), ("NORMAL", 1)])
+def test_synchronous_is_full_unless_normal_is_asked_for(
+    tmp_path: Path, synchronous: Literal["FULL", "NORMAL"] | None, level: int
+) -> None:
+    path = tmp_path / "sync.sqlite3"
+    opened = (
+        SQLiteStore(path) if synchronous is None else SQLiteStore(path, synchronous=synchronous)
+    )
+    with opened as store:
+        assert store._db.execute("PRAGMA synchronous").fetchone() == (level,)
+        store.set_on_hand("A", 5, at=T0)
+        held = store.reserve("R1", [Line("A", 2)], at=T0)
+    with SQLiteStore(path) as store:
+        assert store.reservation("R1") == held
+
+
+def test_an_unknown_synchronous_setting_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="synchronous"):
+        SQLiteStore(tmp_path / "sync.sqlite3", synchronous="OFF")  # type: ignore[arg-type]
+
+
 def test_a_writer_that_cannot_get_the_lock_in_time_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "busy.sqlite3"
     with SQLiteStore(path, timeout=0.05) as store:
@@ -182,10 +253,13 @@ def test_state_and_outcomes_survive_reopening(tmp_path: Path) -> None:
         assert (store.stock("A").on_hand, store.stock("A").reserved) == (6, 0)
 
 
-def test_the_database_itself_refuses_an_oversold_row(tmp_path: Path) -> None:
+def test_the_database_itself_refuses_an_oversold_row_and_an_unknown_status(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "schema.sqlite3"
     with SQLiteStore(path) as store:
         store.set_on_hand("A", 5, at=T0)
+        store.reserve("R1", [Line("A", 1)], at=T0)
     db = sqlite3.connect(path)
     try:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -193,7 +267,12 @@ def test_the_database_itself_refuses_an_oversold_row(tmp_path: Path) -> None:
             db.execute("UPDATE stock SET reserved = on_hand + 1")
         with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
             db.execute("UPDATE stock SET reserved = -1")
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            db.execute("UPDATE reservations SET status = 'lost'")
+        for status in ReservationStatus:
+            db.execute("UPDATE reservations SET status = ?", (status.value,))
     finally:
+        db.rollback()
         db.close()
 
 

@@ -2,37 +2,47 @@
 
 :class:`SqlState` keeps the :class:`~orderkit.inventory._ledger.LedgerState` in five
 tables (``stock``, ``reservations``, ``reservation_lines``, ``operations``,
-``journal``) through any DB-API connection with ``qmark`` placeholders and a
-``Connection.execute`` shortcut. The statements are portable SQL (``ON CONFLICT``
-upserts, savepoints, ``NOT frozen``), so a backend supplies the DDL and one
+``journal``) through any DB-API cursor, or connection with an ``execute`` shortcut,
+that takes ``qmark`` placeholders. The statements are portable SQL (``ON CONFLICT``
+upserts, ``NOT frozen``, ``EXISTS``), so a backend supplies the DDL and one
 transaction per operation that serialises writers from its first read (SQLite's
 ``BEGIN IMMEDIATE``): release, commit, counts and expiry read a row and write it back.
 :class:`SqlLedger` is the :class:`~orderkit.inventory._ledger.Ledger` whose reserve
 takes every line with one ``UPDATE ... WHERE on_hand - reserved >= n``: the database,
-not Python, decides whether stock is available.
+not Python, decides whether stock is available. A reserve is the hot path, so it runs
+the fewest statements that keep the reference semantics: one read for its replay,
+duplicate and expiry checks, one update per line, then the inserts of the reservation,
+its journal entry (after reading the last number) and its outcome.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from operator import attrgetter
+from typing import Any, NamedTuple, Protocol
 
 from pydantic import TypeAdapter
 
+from orderkit.errors import DuplicateOperation, ReservationError
 from orderkit.inventory._ledger import Ledger, refusal
 from orderkit.inventory._types import (
     Change,
     JournalEntry,
+    JournalKind,
     Line,
     Reservation,
     ReservationStatus,
     Stock,
     StockChange,
     StockKey,
+    fingerprint,
+    lines_print,
+    merge_lines,
 )
 
 __all__ = [
     "Database",
+    "ReserveChecks",
     "Rows",
     "SqlLedger",
     "SqlState",
@@ -42,6 +52,9 @@ __all__ = [
 ]
 
 _STOCK = "SELECT sku, location, on_hand, reserved, frozen, updated_at_ms FROM stock"
+_COUNTS_OF = (
+    "SELECT on_hand, reserved, frozen, updated_at_ms FROM stock WHERE sku = ? AND location = ?"
+)
 _PUT_STOCK = (
     "INSERT INTO stock (sku, location, on_hand, reserved, frozen, updated_at_ms)"
     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sku, location) DO UPDATE SET"
@@ -52,6 +65,13 @@ _TAKE = (
     "UPDATE stock SET reserved = reserved + ?, updated_at_ms = ?"
     " WHERE sku = ? AND location = ? AND NOT frozen AND on_hand - reserved >= ?"
 )
+_RESERVE_CHECKS = (
+    "SELECT o.fingerprint, o.result,"
+    " EXISTS (SELECT 1 FROM reservations WHERE reservation_id = ?),"
+    " EXISTS (SELECT 1 FROM reservation_lines WHERE expires_at_ms <= ?)"
+    " FROM (SELECT ? AS op_key) AS q LEFT JOIN operations AS o ON o.op_key = q.op_key"
+)
+_ADD_RESERVATION = "INSERT INTO reservations (reservation_id, status, reservation) VALUES (?, ?, ?)"
 _PUT_RESERVATION = (
     "INSERT INTO reservations (reservation_id, status, reservation) VALUES (?, ?, ?)"
     " ON CONFLICT (reservation_id) DO UPDATE SET"
@@ -62,14 +82,24 @@ _DUE = (
     " JOIN reservations r ON r.reservation_id = l.reservation_id WHERE l.expires_at_ms <= ?"
 )
 
+_ACTIVE = ReservationStatus.ACTIVE
+_BY_KEY = attrgetter("sku", "location")
+
 _OUTCOME: TypeAdapter[Reservation | StockChange] = TypeAdapter(Reservation | StockChange)
+_STOCK_CHANGE: TypeAdapter[StockChange] = TypeAdapter(StockChange)
 
 
 def encode_outcome(result: object) -> str:
-    """An operation's result as JSON, for the ``operations`` table."""
-    if not isinstance(result, Reservation | StockChange):
-        raise TypeError(f"cannot record an outcome of type {type(result).__name__}")
-    return _OUTCOME.dump_json(result).decode()
+    """An operation's result as JSON, for the ``operations`` table.
+
+    Written by the adapter of the result's own type: the same text as through the union
+    :func:`decode_outcome` reads, without matching ``result`` against the union first.
+    """
+    if isinstance(result, Reservation):
+        return result.to_json()
+    if isinstance(result, StockChange):
+        return _STOCK_CHANGE.dump_json(result).decode()
+    raise TypeError(f"cannot record an outcome of type {type(result).__name__}")
 
 
 def decode_outcome(text: str | bytes) -> Reservation | StockChange:
@@ -95,11 +125,22 @@ class Rows(Protocol):
 
 
 class Database(Protocol):
-    """A DB-API connection with the ``execute`` shortcut (``sqlite3``, ``psycopg``)."""
+    """A DB-API cursor, or a connection with the ``execute`` shortcut (``sqlite3``)."""
 
     def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Rows:
         """Run one statement."""
         ...
+
+
+class ReserveChecks(NamedTuple):
+    """What a reserve must know before it takes stock, read in one statement."""
+
+    outcome: tuple[str, object] | None
+    """The fingerprint and result recorded for the operation key, if any."""
+    exists: bool
+    """Whether a reservation with the id already exists."""
+    due: bool
+    """Whether any active reservation, on any key, is due to expire."""
 
 
 def _stock(row: Sequence[Any]) -> Stock:
@@ -119,8 +160,8 @@ class SqlState:
 
     def get_stock(self, key: StockKey) -> Stock | None:
         """The stock record of ``key``, or ``None``."""
-        row = self.db.execute(f"{_STOCK} WHERE sku = ? AND location = ?", key).fetchone()
-        return None if row is None else _stock(row)
+        row = self.db.execute(_COUNTS_OF, key).fetchone()
+        return None if row is None else _stock((*key, *row))
 
     def put_stock(self, stock: Stock) -> None:
         """Write a stock record."""
@@ -136,16 +177,25 @@ class SqlState:
             ),
         )
 
-    def take(self, lines: Iterable[Line], at_ms: int) -> bool:
-        """Reserve every line with a conditional update, or none (``False``)."""
-        self.db.execute("SAVEPOINT take")
-        for line in lines:
+    def reserve_checks(self, op_key: str, reservation_id: str, at_ms: int) -> ReserveChecks:
+        """The outcome of ``op_key``, whether ``reservation_id`` exists and whether any is due."""
+        print_, result, exists, due = self.db.execute(
+            _RESERVE_CHECKS, (reservation_id, at_ms, op_key)
+        ).fetchone()
+        outcome = None if print_ is None else (print_, decode_outcome(result))
+        return ReserveChecks(outcome, bool(exists), bool(due))
+
+    def take(self, lines: Sequence[Line], at_ms: int) -> int:
+        """Add each line to its key's reserved count, stopping at the first that is refused.
+
+        Returns how many lines were taken, all of them on success. Lines taken before a
+        refused one stay taken: the caller rolls its transaction back.
+        """
+        for taken, line in enumerate(lines):
             params = (line.quantity, at_ms, line.sku, line.location, line.quantity)
             if self.db.execute(_TAKE, params).rowcount != 1:
-                self.db.execute("ROLLBACK TO SAVEPOINT take")
-                return False
-        self.db.execute("RELEASE SAVEPOINT take")
-        return True
+                return taken
+        return len(lines)
 
     def get_reservation(self, reservation_id: str) -> Reservation | None:
         """A reservation by id, or ``None``."""
@@ -159,14 +209,28 @@ class SqlState:
         rid = reservation.reservation_id
         self.db.execute(_PUT_RESERVATION, (rid, reservation.status.value, reservation.to_json()))
         self.db.execute("DELETE FROM reservation_lines WHERE reservation_id = ?", (rid,))
+        self._hold_keys(reservation)
+
+    def add_reservation(self, reservation: Reservation) -> str:
+        """Insert a reservation whose id is new, and its keys while it is active and expires.
+
+        Returns the reservation's JSON, which is also its outcome as a result.
+        """
+        text = reservation.to_json()
+        rid = reservation.reservation_id
+        self.db.execute(_ADD_RESERVATION, (rid, reservation.status.value, text))
+        self._hold_keys(reservation)
+        return text
+
+    def _hold_keys(self, reservation: Reservation) -> None:
         expires = reservation.expires_at_ms
-        if reservation.status is not ReservationStatus.ACTIVE or expires is None:
+        if reservation.status is not _ACTIVE or expires is None:
             return
         for line in reservation.lines:
             self.db.execute(
                 "INSERT INTO reservation_lines (reservation_id, sku, location, expires_at_ms)"
                 " VALUES (?, ?, ?, ?)",
-                (rid, line.sku, line.location, expires),
+                (reservation.reservation_id, line.sku, line.location, expires),
             )
 
     def due(self, at_ms: int, keys: Iterable[StockKey] | None) -> list[Reservation]:
@@ -187,9 +251,13 @@ class SqlState:
 
     def put_outcome(self, op_key: str, fingerprint: str, result: object) -> None:
         """Record an operation's fingerprint and result."""
+        self.put_encoded_outcome(op_key, fingerprint, encode_outcome(result))
+
+    def put_encoded_outcome(self, op_key: str, fingerprint: str, text: str) -> None:
+        """Record an operation's fingerprint and result, already encoded."""
         self.db.execute(
             "INSERT INTO operations (op_key, fingerprint, result) VALUES (?, ?, ?)",
-            (op_key, fingerprint, encode_outcome(result)),
+            (op_key, fingerprint, text),
         )
 
     def append(self, entry: JournalEntry) -> None:
@@ -216,21 +284,72 @@ class SqlState:
         return [JournalEntry.from_json(row[0]) for row in rows]
 
 
+def _merged(lines: Iterable[Line]) -> tuple[Line, ...]:
+    """``merge_lines(lines)``, keeping the given lines if no two share a key.
+
+    The common order names each key once, and sorting its lines is then all the merge
+    does: this skips rebuilding (and validating again) lines equal to the given ones,
+    when they are :class:`Line` itself and not a subclass, which would compare unequal.
+    """
+    ordered = sorted(lines, key=_BY_KEY)
+    keys = set(map(_BY_KEY, ordered))
+    if len(keys) == len(ordered) and all(type(x) is Line for x in ordered):
+        return tuple(ordered)
+    return merge_lines(ordered)
+
+
+def _print(reservation_id: str, merged: tuple[Line, ...], ttl_ms: int | None) -> str:
+    return fingerprint("reserve", reservation_id, lines_print(merged), ttl_ms)
+
+
 class SqlLedger(Ledger):
     """The ledger over :class:`SqlState`, whose reserve lets the database take the stock.
 
-    Each line is one conditional ``UPDATE``, in key order. If one finds its key frozen or
-    short, the lines taken so far are rolled back to a savepoint and the stock is read
-    again (after the lazy expiry, as the reference does) to name every offending line.
+    A reserve reads its recorded outcome, whether its id is taken and whether anything
+    is due in one statement, and runs the lazy expiry of its keys only when something
+    is. Each line is then one conditional ``UPDATE``, in key order. If one finds its key
+    frozen or short, the stock of that line and the lines after it is read (after the
+    lazy expiry, as the reference does) to name every offending line: the lines taken
+    before it were neither frozen nor short. The caller rolls the transaction back.
     """
 
     def __init__(self, state: SqlState) -> None:
         super().__init__(state)
         self.sql = state
 
-    def _take(
-        self, reservation_id: str, merged: tuple[Line, ...], at_ms: int
-    ) -> tuple[Change, ...]:
-        if not self.sql.take(merged, at_ms):
-            raise refusal(reservation_id, merged, [self._stock(x.key) for x in merged])
-        return tuple(Change(x.sku, x.location, 0, x.quantity) for x in merged)
+    def reserve(
+        self,
+        reservation_id: str,
+        lines: Iterable[Line],
+        at_ms: int,
+        ttl_ms: int | None,
+        op_key: str,
+    ) -> Reservation:
+        """Hold every line or none, as :meth:`Ledger.reserve` does."""
+        merged = _merged(lines)
+        checks = self.sql.reserve_checks(op_key, reservation_id, at_ms)
+        if checks.outcome is not None:
+            if checks.outcome[0] != _print(reservation_id, merged, ttl_ms):
+                raise DuplicateOperation(op_key)
+            if isinstance(checks.outcome[1], Reservation):
+                return checks.outcome[1]
+        if checks.exists:
+            raise DuplicateOperation(op_key)
+        if checks.due:
+            self.expire(at_ms, [x.key for x in merged])
+        taken = self.sql.take(merged, at_ms)
+        if taken < len(merged):
+            raise self._refusal(reservation_id, merged, taken)
+        expires = at_ms + ttl_ms if ttl_ms is not None else None
+        held = Reservation(reservation_id, _ACTIVE, merged, (), at_ms, at_ms, expires)
+        text = self.sql.add_reservation(held)
+        changes = tuple(Change(x.sku, x.location, 0, x.quantity) for x in merged)
+        self._journal(JournalKind.RESERVE, at_ms, op_key, reservation_id, changes)
+        self.sql.put_encoded_outcome(op_key, _print(reservation_id, merged, ttl_ms), text)
+        return held
+
+    def _refusal(
+        self, reservation_id: str, merged: tuple[Line, ...], taken: int
+    ) -> ReservationError:
+        rest = merged[taken:]
+        return refusal(reservation_id, rest, [self._stock(x.key) for x in rest])
