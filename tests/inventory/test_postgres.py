@@ -17,8 +17,9 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import errors, sql
+from psycopg.conninfo import make_conninfo
 
-from orderkit.errors import ConfigError, ReservationError, UnknownReservation
+from orderkit.errors import ConfigError, InsufficientStock, ReservationError, UnknownReservation
 from orderkit.inventory import (
     Line,
     OversoldPolicy,
@@ -32,6 +33,11 @@ from orderkit.testing.inventory import T0, ReservationStoreContract, StoreFactor
 pytestmark = pytest.mark.postgres
 
 LOCK_WAIT_SECONDS = 10.0
+
+
+def _in(schema: str, text: str) -> sql.Composed:
+    """A statement with ``{}`` naming ``schema``."""
+    return sql.SQL(text).format(sql.Identifier(schema))
 
 
 class Stores:
@@ -64,9 +70,7 @@ class Stores:
             store.close()
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             for name in self.schemas:
-                conn.execute(
-                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name))
-                )
+                conn.execute(_in(name, "DROP SCHEMA IF EXISTS {} CASCADE"))
 
 
 @pytest.fixture
@@ -118,10 +122,11 @@ def test_killed_connections_leave_no_phantom_or_lost_reservation(
     store.set_on_hand("B", 5, at=T0)
     outsider = psycopg.connect(stores.dsn)
     outsider.execute(
-        sql.SQL(
+        _in(
+            store.schema,
             "UPDATE {}.stock SET reserved = reserved + 2 WHERE sku = 'B'"
-            " AND location = 'default' AND NOT frozen AND on_hand - reserved >= 2"
-        ).format(sql.Identifier(store.schema))
+            " AND location = 'default' AND NOT frozen AND on_hand - reserved >= 2",
+        )
     )
     failures: list[BaseException] = []
 
@@ -198,14 +203,11 @@ def test_migrate_records_versions_and_refuses_newer_schemas(
     stores: Stores, admin: psycopg.Connection[Any]
 ) -> None:
     store = stores.open()
-    versions = sql.SQL("SELECT version FROM {}.schema_version ORDER BY version").format(
-        sql.Identifier(store.schema)
-    )
-    assert admin.execute(versions).fetchall() == [(PostgresStore.SCHEMA_VERSION,)]
+    versions = _in(store.schema, "SELECT version FROM {}.schema_version ORDER BY version")
+    applied = [(v,) for v in range(1, PostgresStore.SCHEMA_VERSION + 1)]
+    assert admin.execute(versions).fetchall() == applied
     admin.execute(
-        sql.SQL("INSERT INTO {}.schema_version (version) VALUES (%s)").format(
-            sql.Identifier(store.schema)
-        ),
+        _in(store.schema, "INSERT INTO {}.schema_version (version) VALUES (%s)"),
         (PostgresStore.SCHEMA_VERSION + 1,),
     )
     with pytest.raises(ConfigError, match="newer"):
@@ -227,12 +229,136 @@ def test_the_table_itself_refuses_an_oversell(
     store = stores.open()
     store.set_on_hand("A", 3, at=T0)
     with pytest.raises(errors.CheckViolation):
-        admin.execute(
-            sql.SQL("UPDATE {}.stock SET reserved = 4 WHERE sku = 'A'").format(
-                sql.Identifier(store.schema)
-            )
-        )
+        admin.execute(_in(store.schema, "UPDATE {}.stock SET reserved = 4 WHERE sku = 'A'"))
     assert store.stock("A").reserved == 0
+
+
+def test_a_version_1_schema_is_upgraded_in_place(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    old = stores.open()
+    old.set_on_hand("A", 5, at=T0)
+    old.reserve("R1", [Line("A", 2)], at=T0)
+    old.close()
+    admin.execute(_in(old.schema, "DROP FUNCTION {}.apply_operation"))
+    admin.execute(_in(old.schema, "DELETE FROM {}.schema_version WHERE version > 1"))
+    upgraded = stores.open(old.schema)
+    assert upgraded.reserve("R2", [Line("A", 3)], at=T0).status is ReservationStatus.ACTIVE
+    versions = admin.execute(_in(old.schema, "SELECT version FROM {}.schema_version"))
+    assert sorted(versions.fetchall()) == [(1,), (2,)]
+    assert [e.kind.value for e in upgraded.journal()] == ["set_on_hand", "reserve", "reserve"]
+    assert check(upgraded) == []
+
+
+def test_pooled_connections_the_server_closed_are_replaced_unseen(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    name = f"orderkit-test-{uuid.uuid4().hex[:12]}"
+    store = PostgresStore(make_conninfo(stores.dsn, application_name=name), schema=stores.schema())
+    stores.opened.append(store)
+    store.set_on_hand("A", 5, at=T0)
+    ours = "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
+    assert admin.execute(ours, (name,)).fetchall()
+    admin.execute("SELECT pg_terminate_backend(pid) FROM (" + ours + ") AS idle", (name,))
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while admin.execute(ours, (name,)).fetchall():
+        assert time.monotonic() < deadline, "the terminated backends did not exit"
+        time.sleep(0.01)
+    assert store.reserve("R1", [Line("A", 2)], at=T0).status is ReservationStatus.ACTIVE
+    assert store.stock("A").reserved == 2
+
+
+def test_a_release_racing_a_change_it_did_not_read_applies_to_the_change(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    store = stores.open()
+    store.set_on_hand("A", 5, at=T0)
+    store.reserve("R1", [Line("A", 2)], at=T0)
+    later = int((T0 + timedelta(hours=1)).timestamp() * 1000)
+    outsider = psycopg.connect(stores.dsn)
+    outsider.execute(
+        _in(
+            store.schema,
+            "UPDATE {}.reservations SET expires_at_ms = %(at)s,"
+            " reservation = jsonb_set(reservation, '{{expires_at_ms}}', to_jsonb(%(at)s))"
+            " WHERE reservation_id = 'R1'",
+        ),
+        {"at": later},
+    )
+    released: list[Reservation] = []
+    thread = threading.Thread(target=lambda: released.append(store.release("R1", at=T0)))
+    thread.start()
+    _blocked_by(admin, outsider.info.backend_pid)
+    outsider.commit()
+    outsider.close()
+    thread.join()
+
+    assert [(r.status, r.expires_at_ms) for r in released] == [(ReservationStatus.RELEASED, later)]
+    assert store.reservation("R1") == released[0]
+    assert store.stock("A").reserved == 0
+    assert [e.kind.value for e in store.journal()] == ["set_on_hand", "reserve", "release"]
+
+
+def test_stock_taken_after_a_reserve_read_it_is_refused_with_nothing_held(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    store = stores.open()
+    store.set_on_hand("A", 5, at=T0)
+    store.set_on_hand("B", 5, at=T0)
+    outsider = psycopg.connect(stores.dsn)
+    outsider.execute(_in(store.schema, "UPDATE {}.stock SET reserved = 5 WHERE sku = 'B'"))
+    refused: list[InsufficientStock] = []
+
+    def reserve() -> None:
+        try:
+            store.reserve("R1", [Line("A", 1), Line("B", 1)], at=T0)
+        except InsufficientStock as error:
+            refused.append(error)
+
+    thread = threading.Thread(target=reserve)
+    thread.start()
+    _blocked_by(admin, outsider.info.backend_pid)
+    outsider.commit()
+    outsider.close()
+    thread.join()
+
+    assert [[(s.sku, s.requested, s.available) for s in e.shortages] for e in refused] == [
+        [("B", 1, 0)]
+    ]
+    assert [(s.sku, s.reserved) for s in store.stocks()] == [("A", 0), ("B", 5)]
+    with pytest.raises(UnknownReservation):
+        store.reservation("R1")
+    assert [e.kind.value for e in store.journal()] == ["set_on_hand", "set_on_hand"]
+
+
+def test_a_missing_journal_head_refuses_every_write(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    store = stores.open()
+    store.set_on_hand("A", 5, at=T0)
+    admin.execute(_in(store.schema, "DELETE FROM {}.journal_head"))
+    with pytest.raises(ConfigError, match="journal_head"):
+        store.reserve("R1", [Line("A", 1)], at=T0)
+    with pytest.raises(ConfigError, match="journal_head"):
+        store.set_on_hand("A", 6, at=T0)
+    assert store.stock("A") == store.stocks()[0]
+    assert (store.stock("A").on_hand, store.stock("A").reserved) == (5, 0)
+
+
+def test_apply_operation_leaves_other_isolation_levels_to_the_general_path(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    store = stores.open()
+    with admin.transaction():
+        admin.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        said = admin.execute(
+            _in(
+                store.schema,
+                "SELECT {}.apply_operation('k', 'print', '{{}}', NULL, '{{}}', '{{}}')",
+            )
+        ).fetchone()
+    assert said == (["general"],)
+    assert admin.execute(_in(store.schema, "SELECT count(*) FROM {}.operations")).fetchone() == (0,)
 
 
 def _churn(store: PostgresStore, worker: int, steps: int) -> list[str]:
