@@ -6,7 +6,8 @@ Beside each row, the bare client issuing the same conditional update with no jou
 and no idempotency (the floor), and the ratio orderkit / floor. On PostgreSQL, orderkit
 also runs against the lock-then-check pattern of Saleor and Odoo at 16 workers on one
 hot SKU. Servers are started on loopback for the run (PostgreSQL with fsync off, so
-the figures measure contention, not the disk).
+the figures measure contention, not the disk). The floors and the peer open one
+connection per worker thread, so PostgresStore gets a pool of 16 connections too.
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def main() -> None:
             from orderkit.inventory import PostgresStore
 
             def make() -> ReservationStore:
-                return PostgresStore(dsn, schema=f"ok_{uuid.uuid4().hex[:8]}")
+                return PostgresStore(dsn, schema=f"ok_{uuid.uuid4().hex[:8]}", pool_size=16)
 
             run_backend("PostgresStore", make, 600, postgres_floor(dsn))
             peer(make, dsn)

@@ -11,16 +11,13 @@ from types import TracebackType
 from typing import Literal, TypeVar
 
 from orderkit.errors import ConfigError, UnknownReservation
+from orderkit.inventory._ledger_store import LedgerStore
 from orderkit.inventory._sql import SqlLedger, SqlState
-from orderkit.inventory._store import BaseStore
 from orderkit.inventory._types import (
     JournalEntry,
-    Line,
-    OversoldPolicy,
     Reservation,
     ReservationStatus,
     Stock,
-    StockChange,
     StockKey,
 )
 
@@ -94,7 +91,7 @@ def _create_tables(ledger: SqlLedger) -> None:
         ledger.sql.db.execute(statement)
 
 
-class SQLiteStore(BaseStore):
+class SQLiteStore(LedgerStore[SqlLedger]):
     """The embedded default: a reservation store in one SQLite file (standard library only).
 
     Safe to share between threads, and between processes on one machine that each open
@@ -192,52 +189,6 @@ class SQLiteStore(BaseStore):
     def _read(self, query: Callable[[SqlState], T]) -> T:
         with self._lock:
             return query(self._state)
-
-    def _reserve(
-        self,
-        reservation_id: str,
-        lines: tuple[Line, ...],
-        at_ms: int,
-        ttl_ms: int | None,
-        op_key: str,
-    ) -> Reservation:
-        return self._write(
-            lambda ledger: ledger.reserve(reservation_id, lines, at_ms, ttl_ms, op_key)
-        )
-
-    def _release(self, reservation_id: str, at_ms: int, op_key: str) -> Reservation:
-        return self._write(lambda ledger: ledger.release(reservation_id, at_ms, op_key))
-
-    def _commit(
-        self, reservation_id: str, lines: tuple[Line, ...] | None, at_ms: int, op_key: str
-    ) -> Reservation:
-        return self._write(lambda ledger: ledger.commit(reservation_id, lines, at_ms, op_key))
-
-    def _extend(self, reservation_id: str, until_ms: int, at_ms: int, op_key: str) -> Reservation:
-        return self._write(lambda ledger: ledger.extend(reservation_id, until_ms, at_ms, op_key))
-
-    def _expire(self, at_ms: int) -> list[Reservation]:
-        return self._write(lambda ledger: ledger.expire(at_ms))
-
-    def _set_on_hand(
-        self,
-        key: StockKey,
-        quantity: int,
-        at_ms: int,
-        op_key: str | None,
-        oversold: OversoldPolicy,
-    ) -> StockChange:
-        return self._write(
-            lambda ledger: ledger.set_on_hand(key, quantity, at_ms, op_key, oversold)
-        )
-
-    def _adjust(
-        self, key: StockKey, delta: int, at_ms: int, op_key: str, oversold: OversoldPolicy
-    ) -> StockChange:
-        return self._write(lambda ledger: ledger.adjust(key, delta, at_ms, op_key, oversold))
-
-    def _set_frozen(self, key: StockKey, frozen: bool, at_ms: int) -> Stock:
-        return self._write(lambda ledger: ledger.set_frozen(key, frozen, at_ms))
 
     def _stock(self, key: StockKey) -> Stock:
         found = self._read(lambda state: state.get_stock(key))
