@@ -144,6 +144,15 @@ class Ledger:
         )
         return Change(key.sku, key.location, on_hand, reserved)
 
+    def _reserve_request(
+        self, reservation_id: str, lines: Iterable[Line], ttl_ms: int | None, op_key: str
+    ) -> tuple[tuple[Line, ...], str, Reservation | None]:
+        """The merged lines, the fingerprint, and the first outcome if this is a retry."""
+        merged = merge_lines(lines)
+        print_ = fingerprint("reserve", reservation_id, lines_print(merged), ttl_ms)
+        prior = self._replayed(op_key, print_)
+        return merged, print_, prior if isinstance(prior, Reservation) else None
+
     def reserve(
         self,
         reservation_id: str,
@@ -153,10 +162,8 @@ class Ledger:
         op_key: str,
     ) -> Reservation:
         """Hold every line or none (see :meth:`ReservationStore.reserve`)."""
-        merged = merge_lines(lines)
-        print_ = fingerprint("reserve", reservation_id, lines_print(merged), ttl_ms)
-        prior = self._replayed(op_key, print_)
-        if isinstance(prior, Reservation):
+        merged, print_, prior = self._reserve_request(reservation_id, lines, ttl_ms, op_key)
+        if prior is not None:
             return prior
         if self.state.get_reservation(reservation_id) is not None:
             raise DuplicateOperation(op_key)

@@ -22,9 +22,6 @@ from orderkit.inventory._types import (
     ReservationStatus,
     Stock,
     StockKey,
-    fingerprint,
-    lines_print,
-    merge_lines,
 )
 
 if TYPE_CHECKING:
@@ -307,10 +304,8 @@ class PostgresLedger(Ledger):
         op_key: str,
     ) -> Reservation:
         """Hold every line or none (see :meth:`ReservationStore.reserve`)."""
-        merged = merge_lines(lines)
-        print_ = fingerprint("reserve", reservation_id, lines_print(merged), ttl_ms)
-        prior = self._replayed(op_key, print_)
-        if isinstance(prior, Reservation):
+        merged, print_, prior = self._reserve_request(reservation_id, lines, ttl_ms, op_key)
+        if prior is not None:
             return prior
         expires = None if ttl_ms is None else at_ms + ttl_ms
         held = Reservation(
