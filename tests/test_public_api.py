@@ -9,6 +9,7 @@ import pytest
 
 PACKAGES = [
     "orderkit",
+    "orderkit.discounts",
     "orderkit.events",
     "orderkit.inventory",
     "orderkit.lifecycle",

@@ -31,6 +31,9 @@ catch either ``CurrencyMismatch`` or plain ``ValueError``::
     │   ├── LockTimeout (TimeoutError)     a lock stayed taken past the caller's wait
     │   └── StaleLease                     a write under an expired or superseded lease
     ├── PricingError                      the discount engine
+    │   ├── RuleSetInvalid (ConfigError)   every problem of a rule set, each naming rule and field
+    │   ├── InvalidReturn (ValueError)     returning units a quote never sold, or twice
+    │   └── InvalidPricingInput (ValueError) a negative price, a line id given twice, no lines
     ├── ChannelError                      channel adapters (``retryable`` says whether to retry)
     └── EventError
         └── HandlerFailed                 one or more event handlers raised
@@ -62,7 +65,9 @@ __all__ = [
     "HandlerFailed",
     "InsufficientStock",
     "InvalidAmount",
+    "InvalidPricingInput",
     "InvalidRequest",
+    "InvalidReturn",
     "InvalidTransition",
     "LockTimeout",
     "MoneyError",
@@ -73,6 +78,8 @@ __all__ = [
     "PricingError",
     "ReservationClosed",
     "ReservationError",
+    "RuleProblem",
+    "RuleSetInvalid",
     "Shortage",
     "SkuFrozen",
     "StaleLease",
@@ -339,6 +346,36 @@ class StaleLease(ReservationError):
 
 class PricingError(OrderkitError):
     """Root of the errors raised by the discount engine."""
+
+
+class RuleProblem(NamedTuple):
+    """One thing wrong in a rule set: which rule, which field, and what."""
+
+    rule: str
+    """The rule's id (or ``rules[i]`` when it has none); empty for the set itself."""
+    field: str
+    """The dotted path of the field inside the rule (or the set)."""
+    message: str
+
+
+class RuleSetInvalid(PricingError, ConfigError):
+    """A rule set failed validation; ``problems`` lists every problem found, not just the first."""
+
+    def __init__(self, problems: Sequence[RuleProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = [
+            f"  {p.rule or '(rule set)'}{': ' + p.field if p.field else ''}: {p.message}"
+            for p in self.problems
+        ]
+        super().__init__(f"invalid rule set ({len(self.problems)} problems):\n" + "\n".join(lines))
+
+
+class InvalidPricingInput(PricingError, ValueError):
+    """An amount or list of lines that a pricing calculation cannot take as given."""
+
+
+class InvalidReturn(PricingError, ValueError):
+    """A return or refund asked for something the quote cannot give back."""
 
 
 class ChannelError(OrderkitError):

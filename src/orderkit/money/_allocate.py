@@ -9,7 +9,7 @@ from typing import TypeAlias, TypeVar, overload
 from orderkit.errors import AllocationError, CurrencyMismatch
 from orderkit.money._money import Money, to_decimal
 
-__all__ = ["Weight", "allocate", "allocate_capped"]
+__all__ = ["Weight", "allocate", "allocate_capped", "split_units"]
 
 Weight: TypeAlias = Money | Decimal | int
 """A share of an allocation: a line amount, a quantity, or any non-negative number."""
@@ -36,7 +36,7 @@ def _weight_units(total: Money, weights: Sequence[Weight]) -> list[int]:
     return [v.numerator * (common // v.denominator) for v in values]
 
 
-def _split(units: int, weights: Sequence[int], keys: Sequence[K]) -> list[int]:
+def split_units(units: int, weights: Sequence[int], keys: Sequence[K]) -> list[int]:
     """Split ``units >= 0`` over integer weights by largest remainder, ties by key."""
     whole = sum(weights)
     if not weights and units:
@@ -114,7 +114,7 @@ def allocate(
     """
     key_list, values = _keys_and_values(weights, keys)
     units = total.minor_units
-    split = _split(abs(units), _weight_units(total, values), key_list)
+    split = split_units(abs(units), _weight_units(total, values), key_list)
     signed = [-u for u in split] if units < 0 else split
     return _shape(total, key_list, signed, isinstance(weights, Mapping))  # type: ignore[return-value]
 
@@ -181,7 +181,7 @@ def allocate_capped(
     active = list(range(len(key_list)))
     while True:
         try:
-            split = _split(
+            split = split_units(
                 remaining, [weight_units[i] for i in active], [key_list[i] for i in active]
             )
         except AllocationError:

@@ -1,0 +1,153 @@
+"""What a rule sees while it is evaluated, and what it answers: a proposal or a miss.
+
+Amounts here are integers in the currency's minor unit: the engine converts to
+:class:`~orderkit.money.Money` only at the edges, so a quote stays exact and cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Context, Decimal
+from typing import NamedTuple
+
+import attrs
+
+from orderkit.money import Money, Rounding
+from orderkit.money._allocate import split_units
+
+__all__ = ["Gift", "Miss", "Proposal", "Scope", "spread"]
+
+_WIDE = Context(prec=60)
+_ONE = Decimal(1)
+
+
+@attrs.frozen
+class Gift:
+    """A zero-priced line a gift-with-purchase rule adds to the quote (MISSION D6)."""
+
+    rule_id: str
+    sku: str
+    quantity: int
+    title: str = ""
+    value: Money | None = None
+    """What the gift would cost, for accounting; the buyer pays nothing for it."""
+
+
+class Scope(NamedTuple):
+    """One rule's view of the cart at the moment it is evaluated."""
+
+    currency: str
+    digits: int
+    rounding: Rounding
+    lines: Sequence[int]
+    """Indices of the lines the rule targets, in line-key order."""
+    keys: Sequence[str]
+    quantities: Sequence[int]
+    current: Sequence[int]
+    """What is left to pay on every line, in minor units."""
+    base: int
+    """The amount the rule's spend conditions test (original or layer entry)."""
+    shipping: int
+    """What is left to pay for shipping."""
+    member_tier: str | None
+
+    def units(self, amount: Decimal) -> int:
+        """A rule amount in minor units (rule sets are validated to the minor unit)."""
+        return int(amount.scaleb(self.digits))
+
+    def money(self, units: int) -> Money:
+        """Minor units as money."""
+        return Money.from_minor(units, self.currency)
+
+    def round(self, numerator: Decimal | int, denominator: Decimal | int = 1) -> int:
+        """``numerator / denominator`` minor units, rounded with the rule set's rounding."""
+        exact = _WIDE.divide(Decimal(numerator), Decimal(denominator))
+        return int(exact.quantize(_ONE, rounding=self.rounding.value, context=_WIDE))
+
+    def left(self) -> int:
+        """What is left to pay on the targeted lines."""
+        current = self.current
+        return sum(current[i] for i in self.lines)
+
+
+class Proposal(NamedTuple):
+    """What a matching rule would take off the lines and the shipping fee, and any gifts.
+
+    Most rules name a total and the lines to spread it over in proportion to
+    ``weights`` (what is left on each); the spread is only computed for the rule that
+    applies (:meth:`settle`). Rules that price each line themselves give ``per_line``.
+    """
+
+    lines_total: int
+    over: Sequence[int] = ()
+    weights: Sequence[int] | Mapping[int, int] = ()
+    per_line: Mapping[int, int] | None = None
+    shipping: int = 0
+    gifts: tuple[Gift, ...] = ()
+    facts: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def spread_over(
+        cls, total: int, scope: Scope, facts: tuple[tuple[str, object], ...] = ()
+    ) -> Proposal:
+        """``total`` off the scope's lines, in proportion to what is left on each."""
+        return cls(total, scope.lines, scope.current, facts=facts)
+
+    @classmethod
+    def each(cls, per_line: dict[int, int], facts: tuple[tuple[str, object], ...] = ()) -> Proposal:
+        """An amount per line, computed by the rule."""
+        return cls(sum(per_line.values()), tuple(per_line), per_line, per_line, facts=facts)
+
+    @property
+    def total(self) -> int:
+        """The whole discount in minor units."""
+        return self.lines_total + self.shipping
+
+    def capped(self, cap: int, money: Money) -> Proposal:
+        """This proposal taking off at most ``cap``: lines first, then shipping."""
+        if self.total <= cap:
+            return self
+        lines = min(self.lines_total, cap)
+        shipping = min(self.shipping, cap - lines)
+        weights = self.weights if self.per_line is None else self.per_line
+        return self._replace(
+            lines_total=lines,
+            per_line=None,
+            weights=weights,
+            shipping=shipping,
+            facts=(*self.facts, ("capped_from", money)),
+        )
+
+    def settle(self, keys: Sequence[str]) -> tuple[Mapping[int, int], tuple[int, ...]]:
+        """The amount per line, and the lines that got a rounding remainder."""
+        if self.per_line is not None:
+            return self.per_line, ()
+        return spread(self.lines_total, self.over, self.weights, keys)
+
+
+class Miss(NamedTuple):
+    """Why a rule did not match: a reason code and the values that decided it."""
+
+    reason: str
+    facts: tuple[tuple[str, object], ...] = ()
+
+
+def spread(
+    total: int,
+    lines: Sequence[int],
+    weights: Sequence[int] | Mapping[int, int],
+    keys: Sequence[str],
+) -> tuple[dict[int, int], tuple[int, ...]]:
+    """Split ``total`` over ``lines`` in proportion to ``weights[line]``, exactly.
+
+    Largest remainder, ties by line key (:func:`~orderkit.money.allocate`). When
+    ``total`` is at most the weights' sum, no line gets more than its weight. Returns
+    the shares and the lines that got a minor unit above their exact share's floor.
+    """
+    mine = [weights[i] for i in lines]
+    whole = sum(mine)
+    parts = split_units(total, mine, [keys[i] for i in lines])
+    bumped = tuple(
+        i for i, w, part in zip(lines, mine, parts, strict=True) if part * whole > total * w
+    )
+    return dict(zip(lines, parts, strict=True)), bumped
