@@ -40,7 +40,7 @@ _REASONS = {
     "no_shipping_fee": "no shipping fee is left to discount",
     "conflict": "conflicts with {other}, applied in layer {other_layer}",
     "exclusive": "exclusive: cannot combine with {other}, applied in layer {other_layer}",
-    "not_best": "layer {layer} keeps the best single rule: {other} takes off {other_amount}",
+    "not_best": "layer {layer} keeps the best single rule: {other}, worth {other_amount}",
     "not_first": "layer {layer} keeps the first match by priority: {other}",
 }
 
@@ -57,6 +57,8 @@ def _show(value: object) -> str:
         return value.isoformat()
     if value is None:
         return "none"
+    if isinstance(value, Money):
+        return str(value.amount)
     return str(value)
 
 

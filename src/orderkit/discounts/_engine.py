@@ -289,7 +289,7 @@ class _Pricing:
             facts = (
                 ("layer", layer.name),
                 ("other", chosen[0].id),
-                ("other_amount", money(chosen[1].total)),
+                ("other_amount", money(_worth(chosen[1]))),
                 *facts,
             )
         self.entries.append(

@@ -234,8 +234,11 @@ class Quote:
                 f"{self.shipping.payable.amount!s:>12}"
             )
         rows += [f"gift {g.sku} x{g.quantity} (rule {g.rule_id})" for g in self.gifts]
+        original = (
+            self.subtotal if self.shipping is None else self.subtotal + self.shipping.original
+        )
         rows.append(
-            f"{'total':<12}{self.subtotal.amount!s:>12}"
+            f"{'total':<12}{original.amount!s:>12}"
             f"{self.discount.amount!s:>12}{self.payable.amount!s:>12}"
         )
         return "\n".join(rows)
