@@ -13,6 +13,7 @@ from orderkit.discounts._cart import Cart, CartLine
 from orderkit.discounts._engine import price
 from orderkit.discounts._presale import Presale, PresaleBalance, presale_balance
 from orderkit.discounts._quote import AppliedDiscount, LineQuote, Quote, ShippingQuote
+from orderkit.discounts._refund import Clawback, Refund, RefundLine, refund
 from orderkit.discounts._rule_base import Target
 from orderkit.discounts._rules import (
     AmountOffRule,
@@ -42,6 +43,7 @@ __all__ = [
     "BuyXGetYRule",
     "Cart",
     "CartLine",
+    "Clawback",
     "CouponRule",
     "DEFAULT_LAYERS",
     "EveryRule",
@@ -56,6 +58,8 @@ __all__ = [
     "PresaleBalance",
     "Quote",
     "RedPacketRule",
+    "Refund",
+    "RefundLine",
     "Rule",
     "RuleSet",
     "ShippingQuote",
@@ -70,5 +74,6 @@ __all__ = [
     "VatTemplate",
     "presale_balance",
     "price",
+    "refund",
     "vat_breakdown",
 ]

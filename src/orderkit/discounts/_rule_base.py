@@ -150,11 +150,3 @@ class RuleBase(Frozen):
     def required_code(self) -> str | None:
         """The code the buyer must present, for rules that have one."""
         return None
-
-    def earned_at(self, base: int, digits: int) -> int | None:
-        """What the rule still grants once its tested base drops to ``base`` (minor units).
-
-        ``None`` means a drop changes nothing: the rule has no spend condition, or the
-        condition still holds. Refunds use it to claw back a broken threshold.
-        """
-        return None

@@ -89,12 +89,6 @@ class _MinSpend(RuleBase):
     def _unmet(self, scope: Scope) -> Miss | None:
         return None if self.min_spend is None else _short(scope, self.min_spend)
 
-    def earned_at(self, base: int, digits: int) -> int | None:
-        """What the rule still grants once its base drops to ``base``; ``None``: unchanged."""
-        if self.min_spend is None or base >= int(self.min_spend.scaleb(digits)):
-            return None
-        return 0
-
 
 class _AmountOrPercent(_MinSpend):
     amount: Positive | None = None
@@ -184,10 +178,6 @@ class ThresholdRule(RuleBase):
         """What the rule takes off in ``scope``, or why it does not match."""
         return _short(scope, self.threshold) or _amount_off(scope, scope.units(self.amount))
 
-    def earned_at(self, base: int, digits: int) -> int | None:
-        """What the rule still grants once its base drops to ``base``; ``None``: unchanged."""
-        return None if base >= int(self.threshold.scaleb(digits)) else 0
-
 
 class Tier(Frozen):
     """One step of a :class:`TieredRule`: from ``threshold`` on, ``amount`` off."""
@@ -234,11 +224,6 @@ class TieredRule(RuleBase):
             return outcome._replace(facts=tier_facts + outcome.facts)
         return outcome
 
-    def earned_at(self, base: int, digits: int) -> int | None:
-        """What the rule still grants once its base drops to ``base``: its tier then."""
-        tier = self._tier(base, digits)
-        return 0 if tier is None else int(tier.amount.scaleb(digits))
-
 
 class EveryRule(RuleBase):
     """For every full ``step`` of the base, ``amount`` off ("every 100, 10 off").
@@ -267,10 +252,6 @@ class EveryRule(RuleBase):
         if isinstance(outcome, Proposal):
             return outcome._replace(facts=(("times", times), *outcome.facts))
         return outcome
-
-    def earned_at(self, base: int, digits: int) -> int | None:
-        """What the rule still grants once its base drops to ``base``."""
-        return self._times(base, digits) * int(self.amount.scaleb(digits))
 
 
 class BuyXGetYRule(RuleBase):
