@@ -32,6 +32,9 @@ def test_demo_builds_prices_stores_and_relays(tmp_path: Path) -> None:
     assert "Stored 2 orders" in text
     assert "repeated import of 2 payloads" in text
     assert "delivered 2 events" in text
+    assert "discount USD 10.00 matches the channel's USD 10.00" in text
+    assert "discount CNY 25.00 matches the channel's CNY 25.00" in text
+    assert "shop-300-40: not_matched - subtotal 256.80 < threshold 300.00: 43.20 short" in text
     db = sqlite3.connect(tmp_path / "orderkit-demo.sqlite3")
     assert db.execute("SELECT count(*) FROM orders").fetchone() == (2,)
     assert db.execute("SELECT count(*), sum(delivered) FROM outbox").fetchone() == (2, 2)

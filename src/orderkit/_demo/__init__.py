@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import orderkit
+from orderkit._demo._discounts import price_orders
 from orderkit._demo._inventory import reserve_orders
 from orderkit._demo._lifecycle import walk
 from orderkit._demo._mapping import from_pinduoduo, from_shopify
@@ -148,6 +149,13 @@ def run(out: TextIO, workdir: Path, now: datetime | None = None) -> list[Order]:
         )
         with SQLiteStore(workdir / "orderkit-stock.sqlite3") as store:
             reserve_orders(out, store, orders, stamp)
+        print(
+            "\n6. The same orders priced by orderkit's discount engine: layered rules as "
+            "data, exact per-line splits, and an audit log entry for every rule",
+            file=out,
+        )
+        entered = {c["code"] for c in shopify_doc["order"]["discount_codes"]}
+        price_orders(out, orders, {orders[0].order_id: frozenset(entered)})
     finally:
         db.close()
     return orders
