@@ -26,6 +26,20 @@ def test_split_discount_adds_up_and_respects_line_amounts() -> None:
     }
 
 
+def test_discounts_quote_prices_logs_and_claws_back() -> None:
+    """627.80 of goods: member 5 % (31.39), the 500 tier (80), every-100 on the dress (15),
+    the red packet (10) and free shipping (12); returning the coat breaks the 500 tier and
+    the 399 gift: the kept items would cost 285.36 alone but paid 282.61, so 2.75 is kept."""
+    quote, coat_back = runpy.run_path(str(EXAMPLES / "discounts_quote.py"))["main"]()
+    assert quote.discount == Money("148.39", "CNY")
+    assert quote.payable == Money("491.41", "CNY")
+    assert [g.sku for g in quote.gifts] == ["SCARF-GIFT"]
+    assert quote.log.entry("shop-300-40").reason == "not_best"
+    assert coat_back.paid == Money("208.80", "CNY")
+    assert coat_back.clawback == Money("2.75", "CNY")
+    assert [g.sku for g in coat_back.gifts_to_return] == ["SCARF-GIFT"]
+
+
 @pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES.glob("*.py")))
 def test_every_example_runs_as_a_script(script: str, capsys: pytest.CaptureFixture[str]) -> None:
     runpy.run_path(str(EXAMPLES / script), run_name="__main__")
