@@ -84,6 +84,9 @@ class AuditEntry:
         """The reason in words, with its values."""
         values = {name: _show(value) for name, value in self.facts}
         text = _REASONS[self.reason].format_map(_Missing(values))
+        if self.reason == "matched":
+            shown = [f"{name} {value}" for name, value in values.items() if name not in _NOTES]
+            text = ": ".join([text, ", ".join(shown)]) if shown else text
         notes = [
             _NOTES[name].format(value=_show(value)) for name, value in self.facts if name in _NOTES
         ]
@@ -107,7 +110,7 @@ class AuditEntry:
     def __str__(self) -> str:
         amounts = ""
         if self.proposed is not None:
-            amounts = f" proposed {self.proposed.amount}"
+            amounts = f"; proposed {self.proposed.amount}"
             if self.applied is not None:
                 amounts += f", applied {self.applied.amount}"
         tail = f" (remainder to {', '.join(self.remainder_to)})" if self.remainder_to else ""

@@ -42,7 +42,7 @@ def price(cart: Cart, rules: RuleSet) -> Quote:
     >>> [(line.line_id, line.payable) for line in quote.lines]
     [('a', Money('175.00', 'CNY')), ('b', Money('105.00', 'CNY'))]
     >>> print(quote.log)
-    [shop] 300-40: applied - matched proposed 40.00, applied 40.00
+    [shop] 300-40: applied - matched; proposed 40.00, applied 40.00
     """
     if cart.currency != rules.currency:
         raise CurrencyMismatch(rules.currency, cart.currency, "price a cart in")
