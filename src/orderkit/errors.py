@@ -367,7 +367,9 @@ class RuleSetInvalid(PricingError, ConfigError):
             f"  {p.rule or '(rule set)'}{': ' + p.field if p.field else ''}: {p.message}"
             for p in self.problems
         ]
-        super().__init__(f"invalid rule set ({len(self.problems)} problems):\n" + "\n".join(lines))
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"invalid rule set ({count} {noun}):\n" + "\n".join(lines))
 
 
 class InvalidPricingInput(PricingError, ValueError):

@@ -7,24 +7,32 @@ which either was given never shows in the quote.
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from enum import Enum
+from functools import partial
+from operator import attrgetter
+from typing import NamedTuple, TypeAlias
 
 import attrs
 
-from orderkit.discounts._audit import AuditEntry, AuditLog, Status
+from orderkit.discounts._audit import AuditEntry, AuditLog
 from orderkit.discounts._cart import Cart, CartLine
 from orderkit.discounts._quote import AppliedDiscount, LineQuote, Quote, ShippingQuote
 from orderkit.discounts._rule_base import Target
 from orderkit.discounts._rules import Rule
-from orderkit.discounts._ruleset import Layer, RuleSet
-from orderkit.discounts._scope import Gift, Miss, Proposal, Scope
+from orderkit.discounts._ruleset import Plan, RuleSet
+from orderkit.discounts._scope import _WIDE, Gift, Miss, Proposal, Scope, total_of
 from orderkit.errors import CurrencyMismatch
 from orderkit.money import Money, minor_unit
 
 __all__ = ["price"]
 
 _BASE_NAMES = {"current": "subtotal", "original": "subtotal before discounts"}
+_NO_LINES = Miss("no_lines")
+_line_id = attrgetter("line_id")
 
 
 def price(cart: Cart, rules: RuleSet) -> Quote:
@@ -49,10 +57,130 @@ def price(cart: Cart, rules: RuleSet) -> Quote:
     return _Pricing(cart, rules).run()
 
 
-@attrs.frozen
-class _Applied:
+class _Kind(Enum):
+    """How a target picks lines."""
+
+    EVERY = "every line"
+    NAMED = "the lines of its SKUs and categories"
+    FILTERED = "every line, filtered by channel or exclusions"
+    NAMED_FILTERED = "the lines of its SKUs and categories, filtered"
+
+
+_KINDS = {
+    (False, False): _Kind.EVERY,
+    (True, False): _Kind.NAMED,
+    (False, True): _Kind.FILTERED,
+    (True, True): _Kind.NAMED_FILTERED,
+}
+
+
+class _Step(NamedTuple):
+    """One rule of a plan, with what the engine reads of it looked up once."""
+
+    rule: Rule
     rule_id: str
     layer: str
+    kind: str
+    base: str
+    target: Target
+    target_kind: _Kind
+    target_key: int
+    """Shared by equal targets, so a quote matches each distinct target once."""
+    ineligible: Callable[[Cart], Miss | None]
+    propose: Callable[[Scope], Proposal | Miss]
+    max_discount: Decimal | None
+    exclusive: bool
+    names: frozenset[str]
+    partners: frozenset[str]
+
+
+class _Stage(NamedTuple):
+    """A layer of a plan and its steps in evaluation order."""
+
+    name: str
+    policy: str
+    steps: tuple[_Step, ...]
+
+
+@attrs.frozen
+class _Compiled:
+    """A plan ready for the engine: its steps, and its targets by SKU and category.
+
+    Built once per plan and kept for as long as the plan lives (:func:`_compiled`).
+    """
+
+    stages: tuple[_Stage, ...]
+    by_sku: Mapping[str, tuple[int, ...]]
+    """Per SKU: the keys of the targets that name it."""
+    by_category: Mapping[str, tuple[int, ...]]
+    categories: frozenset[str]
+    """Every category some target names."""
+
+    @classmethod
+    def build(cls, plan: Plan) -> _Compiled:
+        keys: dict[Target, int] = {}
+        by_sku: defaultdict[str, list[int]] = defaultdict(list)
+        by_category: defaultdict[str, list[int]] = defaultdict(list)
+        stages = []
+        for layer, rules in plan.layers:
+            steps = []
+            for rule in rules:
+                target = rule.target
+                key = keys.setdefault(target, id(target))
+                if key == id(target):
+                    for sku in target.skus:
+                        by_sku[sku].append(key)
+                    for category in target.categories:
+                        by_category[category].append(key)
+                named = bool(target.skus or target.categories)
+                filtered = bool(target.channels or target.exclude_skus or target.exclude_categories)
+                steps.append(
+                    _Step(
+                        rule,
+                        rule.id,
+                        rule.layer,
+                        rule.kind,
+                        rule.base,
+                        target,
+                        _KINDS[named, filtered],
+                        key,
+                        rule.ineligible,
+                        rule.propose,
+                        rule.max_discount,
+                        rule.exclusive,
+                        plan.names[rule.id],
+                        plan.partners[rule.id],
+                    )
+                )
+            stages.append(_Stage(layer.name, layer.policy, tuple(steps)))
+        return cls(
+            tuple(stages),
+            {sku: tuple(found) for sku, found in by_sku.items()},
+            {category: tuple(found) for category, found in by_category.items()},
+            frozenset(by_category),
+        )
+
+
+_COMPILED: dict[int, tuple[weakref.ref[Plan], _Compiled]] = {}
+
+
+def _compiled(plan: Plan) -> _Compiled:
+    """``plan`` ready for the engine, built on first use and dropped with the plan."""
+    key = id(plan)
+    held = _COMPILED.get(key)
+    if held is None or held[0]() is not plan:
+        held = (weakref.ref(plan, partial(_forget, key)), _Compiled.build(plan))
+        _COMPILED[key] = held
+    return held[1]
+
+
+def _forget(key: int, gone: weakref.ref[Plan]) -> None:
+    if _COMPILED.get(key, (None,))[0] is gone:
+        del _COMPILED[key]
+
+
+_Offer: TypeAlias = tuple[_Step, Proposal, int]
+"""A matching rule in a best or first layer, its proposal and what it is worth."""
 
 
 @attrs.frozen
@@ -60,7 +188,7 @@ class _Dropped:
     """A matching rule that conflicts with one applied before it."""
 
     reason: str
-    other: _Applied
+    other: _Step
     proposal: Proposal
 
 
@@ -70,12 +198,18 @@ class _Pricing:
     def __init__(self, cart: Cart, rules: RuleSet) -> None:
         self.cart = cart
         self.rules = rules
-        self.plan = rules.plan
-        self.digits = minor_unit(cart.currency)
-        self.lines: list[CartLine] = sorted(cart.lines, key=lambda line: line.line_id)
+        self.compiled = _compiled(rules.plan)
+        self.currency = cart.currency
+        self.digits = digits = minor_unit(cart.currency)
+        self.rounding = rules.rounding
+        self.member_tier = cart.member_tier
+        self.lines: list[CartLine] = sorted(cart.lines, key=_line_id)
+        self.every_line = tuple(range(len(self.lines)))
         self.keys = [line.line_id for line in self.lines]
         self.quantities = [line.quantity for line in self.lines]
-        self.original = [line.unit_price.minor_units * line.quantity for line in self.lines]
+        self.original = [
+            int(line.unit_price.amount.scaleb(digits, _WIDE)) * line.quantity for line in self.lines
+        ]
         self.current = list(self.original)
         self.shipping_original = 0 if cart.shipping_fee is None else cart.shipping_fee.minor_units
         self.shipping = self.shipping_original
@@ -83,22 +217,20 @@ class _Pricing:
         self.shipping_discounts: list[AppliedDiscount] = []
         self.gifts: list[Gift] = []
         self.entries: list[AuditEntry] = []
-        self.applied: list[_Applied] = []
-        self.applied_names: dict[str, _Applied] = {}
-        self.exclusive: _Applied | None = None
+        self.applied: list[_Step] = []
+        self.applied_names: dict[str, _Step] = {}
+        self.exclusive: _Step | None = None
+        self.hits = self._hits()
         self.targets: dict[int, tuple[int, ...]] = {}
+        self.scopes: dict[tuple[int, str], Scope] = {}
         self.remainders: dict[str, tuple[str, ...]] = {}
-        self.by_sku: defaultdict[str, list[int]] = defaultdict(list)
-        self.by_category: defaultdict[str, list[int]] = defaultdict(list)
-        for i, line in enumerate(self.lines):
-            self.by_sku[line.sku].append(i)
-            for category in line.categories:
-                self.by_category[category].append(i)
+        self.moneys: dict[int, Money] = {}
 
     def run(self) -> Quote:
-        for layer, layer_rules in self.plan.layers:
-            self._layer(layer, layer_rules)
-        currency = self.cart.currency
+        for stage in self.compiled.stages:
+            if stage.steps:
+                self._layer(stage)
+        currency = self.currency
         lines = tuple(
             LineQuote(
                 line.line_id,
@@ -124,193 +256,212 @@ class _Pricing:
             AuditLog(tuple(self.entries)),
         )
 
-    def _layer(self, layer: Layer, layer_rules: Sequence[Rule]) -> None:
-        entry = list(self.current)
-        entry_shipping = self.shipping
-        stack = layer.policy == "stack"
-        offers: list[tuple[Rule, Proposal]] = []
-        pending: list[tuple[Rule, Proposal | Miss | _Dropped]] = []
-        for rule in layer_rules:
-            outcome = self._evaluate(
-                rule,
-                entry,
-                self.current if stack else entry,
-                self.shipping if stack else entry_shipping,
-            )
-            if isinstance(outcome, Proposal):
-                clash = self._clash(rule, outcome)
-                if clash is not None:
-                    pending.append((rule, clash))
-                    continue
-                if stack:
-                    self._apply(rule, outcome)
-                else:
-                    offers.append((rule, outcome))
-            pending.append((rule, outcome))
-        chosen = self._choose(layer, offers)
-        if chosen is not None:
-            self._apply(*chosen)
-        for rule, result in pending:
-            self._log(layer, rule, result, chosen)
-
-    def _evaluate(
-        self, rule: Rule, entry: list[int], current: list[int], shipping: int
-    ) -> Proposal | Miss:
-        miss = rule.ineligible(self.cart)
-        if miss is not None:
-            return miss
-        lines = self._targeted(rule.target)
-        if not lines:
-            return Miss("no_lines")
-        base_amounts = self.original if rule.base == "original" else entry
-        scope = Scope(
-            self.cart.currency,
-            self.digits,
-            self.rules.rounding,
-            lines,
-            self.keys,
-            self.quantities,
-            current,
-            sum(base_amounts[i] for i in lines),
-            shipping,
-            self.cart.member_tier,
-        )
-        outcome = rule.propose(scope)
-        if isinstance(outcome, Miss):
-            if outcome.reason == "below_threshold":
-                return outcome._replace(
-                    facts=(("base_name", _BASE_NAMES[rule.base]), *outcome.facts)
-                )
-            return outcome
-        if rule.max_discount is not None:
-            return outcome.capped(scope.units(rule.max_discount), scope.money(outcome.total))
-        return outcome
-
-    def _targeted(self, target: Target) -> tuple[int, ...]:
-        found = self.targets.get(id(target))
-        if found is None:
-            if target.skus or target.categories:
-                candidates = {i for sku in target.skus for i in self.by_sku.get(sku, ())}
-                candidates.update(i for c in target.categories for i in self.by_category.get(c, ()))
-                pool: Sequence[int] = sorted(candidates)
-            else:
-                pool = range(len(self.lines))
-            channel = self.cart.channel
-            found = tuple(i for i in pool if target.matches(self.lines[i], channel))
-            self.targets[id(target)] = found
+    def _hits(self) -> dict[int, list[int]]:
+        """The lines each target names by SKU or category, in line order, once each."""
+        by_sku = self.compiled.by_sku
+        by_category = self.compiled.by_category
+        categories = self.compiled.categories
+        found: dict[int, list[int]] = {}
+        if not (by_sku or by_category):
+            return found
+        for i, line in enumerate(self.lines):
+            named = by_sku.get(line.sku, ())
+            if not categories.isdisjoint(line.categories):
+                for category in categories & line.categories:
+                    named += by_category[category]
+            for target in named:
+                lines = found.setdefault(target, [])
+                if not lines or lines[-1] != i:
+                    lines.append(i)
         return found
 
-    def _clash(self, rule: Rule, proposal: Proposal) -> _Dropped | None:
+    def _layer(self, stage: _Stage) -> None:
+        """Evaluate the layer's rules, apply the winners, then log every one of them."""
+        self.scopes.clear()
+        stack = stage.policy == "stack"
+        entry = list(self.current)
+        entry_shipping = self.shipping
+        offers: list[_Offer] = []
+        outcomes: list[Proposal | Miss | _Dropped] = []
+        for step in stage.steps:
+            if stack:
+                outcome: Proposal | Miss | _Dropped = self._evaluate(
+                    step, entry, self.current, self.shipping
+                )
+            else:
+                outcome = self._evaluate(step, entry, entry, entry_shipping)
+            if isinstance(outcome, Proposal):
+                clash = self._clash(step, outcome) if self.applied else None
+                if clash is not None:
+                    outcome = clash
+                elif stack:
+                    self._apply(step, outcome)
+                else:
+                    offers.append((step, outcome, _worth(outcome)))
+            outcomes.append(outcome)
+        chosen = None
+        if offers:
+            chosen = offers[0]
+            if stage.policy == "best":
+                for offer in offers:
+                    if offer[2] > chosen[2]:
+                        chosen = offer
+            self._apply(chosen[0], chosen[1])
+        self._log(stage, outcomes, chosen)
+
+    def _evaluate(
+        self, step: _Step, entry: list[int], current: list[int], shipping: int
+    ) -> Proposal | Miss:
+        miss = step.ineligible(self.cart)
+        if miss is not None:
+            return miss
+        lines = self.targets.get(step.target_key)
+        if lines is None:
+            lines = self.targets[step.target_key] = self._match(step)
+        if not lines:
+            return _NO_LINES
+        seen = (step.target_key, step.base)
+        scope = self.scopes.get(seen)
+        if scope is None:
+            scope = self.scopes[seen] = Scope(
+                self.currency,
+                self.digits,
+                self.rounding,
+                lines,
+                self.keys,
+                self.quantities,
+                current,
+                total_of(self.original if step.base == "original" else entry, lines),
+                shipping,
+                self.member_tier,
+            )
+        outcome = step.propose(scope)
+        if isinstance(outcome, Miss):
+            if outcome.reason == "below_threshold":
+                return Miss(outcome.reason, (("base_name", _BASE_NAMES[step.base]), *outcome.facts))
+            return outcome
+        if step.max_discount is not None:
+            return outcome.capped(scope.units(step.max_discount), scope.money(outcome.total))
+        return outcome
+
+    def _match(self, step: _Step) -> tuple[int, ...]:
+        """The lines the step's target picks."""
+        kind = step.target_kind
+        if kind is _Kind.EVERY:
+            return self.every_line
+        if kind is _Kind.NAMED:
+            return tuple(self.hits.get(step.target_key, ()))
+        pool = self.every_line if kind is _Kind.FILTERED else self.hits.get(step.target_key, ())
+        channel = self.cart.channel
+        return tuple(i for i in pool if step.target.matches(self.lines[i], channel))
+
+    def _clash(self, step: _Step, proposal: Proposal) -> _Dropped | None:
         if self.exclusive is not None:
             return _Dropped("exclusive", self.exclusive, proposal)
-        if rule.exclusive and self.applied:
+        if step.exclusive:
             return _Dropped("exclusive", self.applied[0], proposal)
-        partners = self.plan.partners[rule.id]
-        hits = sorted(partners & self.applied_names.keys())
+        if not step.partners:
+            return None
+        hits = sorted(step.partners & self.applied_names.keys())
         if hits:
             return _Dropped("conflict", self.applied_names[hits[0]], proposal)
         return None
 
-    def _choose(
-        self, layer: Layer, offers: list[tuple[Rule, Proposal]]
-    ) -> tuple[Rule, Proposal] | None:
-        if not offers or layer.policy == "stack":
-            return None
-        if layer.policy == "first":
-            return offers[0]
-        best = offers[0]
-        for offer in offers[1:]:
-            if _worth(offer[1]) > _worth(best[1]):
-                best = offer
-        return best
-
-    def _apply(self, rule: Rule, proposal: Proposal) -> None:
+    def _apply(self, step: _Step, proposal: Proposal) -> None:
+        self.scopes.clear()
         per_line, bumped = proposal.settle(self.keys)
-        currency = self.cart.currency
+        current = self.current
+        line_discounts = self.line_discounts
+        rule_id, layer, kind, currency = step.rule_id, step.layer, step.kind, self.currency
         for i, units in per_line.items():
             if units:
-                self.current[i] -= units
-                self.line_discounts[i].append(
-                    AppliedDiscount(rule.id, rule.layer, rule.kind, units, currency)
-                )
+                current[i] -= units
+                line_discounts[i].append(AppliedDiscount(rule_id, layer, kind, units, currency))
         if proposal.shipping:
             self.shipping -= proposal.shipping
             self.shipping_discounts.append(
-                AppliedDiscount(rule.id, rule.layer, rule.kind, proposal.shipping, currency)
+                AppliedDiscount(rule_id, layer, kind, proposal.shipping, currency)
             )
         self.gifts.extend(proposal.gifts)
-        applied = _Applied(rule.id, rule.layer)
-        self.applied.append(applied)
-        if rule.exclusive:
-            self.exclusive = applied
-        for name in self.plan.names[rule.id]:
-            self.applied_names.setdefault(name, applied)
-        self.remainders[rule.id] = tuple(self.keys[i] for i in sorted(bumped))
+        self.applied.append(step)
+        if step.exclusive:
+            self.exclusive = step
+        for name in step.names:
+            self.applied_names.setdefault(name, step)
+        if bumped:
+            keys = self.keys
+            self.remainders[rule_id] = tuple(keys[i] for i in sorted(bumped))
 
     def _log(
-        self,
-        layer: Layer,
-        rule: Rule,
-        outcome: Proposal | Miss | _Dropped,
-        chosen: tuple[Rule, Proposal] | None,
+        self, stage: _Stage, outcomes: list[Proposal | Miss | _Dropped], chosen: _Offer | None
     ) -> None:
+        """One audit entry per rule of the layer, in evaluation order."""
         money = self._money
-        if isinstance(outcome, Miss):
-            self.entries.append(
-                AuditEntry(
-                    layer.name, rule.id, rule.kind, "not_matched", outcome.reason, outcome.facts
-                )
+        entries = self.entries
+        name = stage.name
+        winner = None
+        beaten: tuple[tuple[str, object], ...] = ()
+        reason = "not_best" if stage.policy == "best" else "not_first"
+        if chosen is not None:
+            winner = chosen[0]
+            beaten = (
+                ("layer", name),
+                ("other", winner.rule_id),
+                ("other_amount", money(chosen[2])),
             )
-            return
-        if isinstance(outcome, _Dropped):
-            other = outcome.other
-            self.entries.append(
-                AuditEntry(
-                    layer.name,
-                    rule.id,
-                    rule.kind,
+        for step, outcome in zip(stage.steps, outcomes, strict=True):
+            if isinstance(outcome, Miss):
+                entry = AuditEntry(
+                    name, step.rule_id, step.kind, "not_matched", outcome.reason, outcome.facts
+                )
+            elif isinstance(outcome, _Dropped):
+                other = outcome.other
+                facts = (("other", other.rule_id), ("other_layer", other.layer))
+                entry = AuditEntry(
+                    name,
+                    step.rule_id,
+                    step.kind,
                     "dropped",
                     outcome.reason,
-                    (
-                        ("other", other.rule_id),
-                        ("other_layer", other.layer),
-                        *outcome.proposal.facts,
-                    ),
+                    facts + outcome.proposal.facts,
                     money(outcome.proposal.total),
                 )
-            )
-            return
-        status: Status = "applied"
-        reason = "matched"
-        facts = outcome.facts
-        if layer.policy != "stack" and chosen is not None and chosen[0] is not rule:
-            status = "dropped"
-            reason = "not_best" if layer.policy == "best" else "not_first"
-            facts = (
-                ("layer", layer.name),
-                ("other", chosen[0].id),
-                ("other_amount", money(_worth(chosen[1]))),
-                *facts,
-            )
-        self.entries.append(
-            AuditEntry(
-                layer.name,
-                rule.id,
-                rule.kind,
-                status,
-                reason,
-                facts,
-                money(outcome.total),
-                money(outcome.total) if status == "applied" else None,
-                self.remainders.get(rule.id, ()) if status == "applied" else (),
-            )
-        )
+            elif winner is None or step is winner:
+                proposed = money(outcome.total)
+                entry = AuditEntry(
+                    name,
+                    step.rule_id,
+                    step.kind,
+                    "applied",
+                    "matched",
+                    outcome.facts,
+                    proposed,
+                    proposed,
+                    self.remainders.get(step.rule_id, ()),
+                )
+            else:
+                entry = AuditEntry(
+                    name,
+                    step.rule_id,
+                    step.kind,
+                    "dropped",
+                    reason,
+                    beaten + outcome.facts,
+                    money(outcome.total),
+                )
+            entries.append(entry)
 
     def _money(self, units: int) -> Money:
-        return Money.from_minor(units, self.cart.currency)
+        """Minor units as money; one object per amount in a quote (money is immutable)."""
+        found = self.moneys.get(units)
+        if found is None:
+            found = self.moneys[units] = Money.from_minor(units, self.currency)
+        return found
 
 
 def _worth(proposal: Proposal) -> int:
     """What a proposal is worth to the buyer: money off, plus the declared value of gifts."""
+    if not proposal.gifts:
+        return proposal.total
     gifts = sum(g.value.minor_units for g in proposal.gifts if g.value is not None)
     return proposal.total + gifts

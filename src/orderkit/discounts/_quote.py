@@ -207,7 +207,7 @@ class Quote:
                     "sku": g.sku,
                     "quantity": g.quantity,
                     "title": g.title,
-                    "price": "0",
+                    "price": str(Money.zero(self.currency).amount),
                     "value": None if g.value is None else str(g.value.amount),
                 }
                 for g in self.gifts

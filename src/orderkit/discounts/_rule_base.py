@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal, TypeAlias
 
 from dateutil import parser as date_parser
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from orderkit.clock import require_aware
 from orderkit.discounts._cart import Cart, CartLine
 from orderkit.discounts._scope import Miss
 
-__all__ = ["Decimals", "Frozen", "Moment", "Percent", "Positive", "RuleBase", "Target"]
+__all__ = [
+    "Decimals",
+    "FieldProblem",
+    "Frozen",
+    "Moment",
+    "Percent",
+    "Positive",
+    "RuleBase",
+    "Target",
+]
+
+
+class FieldProblem(ValueError):
+    """A check across a rule's fields that fails, reported against the field it names."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _no_float(value: object) -> object:
@@ -24,12 +42,31 @@ def _no_float(value: object) -> object:
     return value
 
 
+_NAMED_OFFSET = re.compile(r"(?:UTC|GMT|Z)\s*[+-]\s*\d", re.IGNORECASE)
+"""``UTC+8``, ``GMT+08:00``: python-dateutil reads these POSIX-style, as UTC-8."""
+
+
+def _zone(name: str | None, offset: int | None) -> int | None:
+    """The zones a window may name for python-dateutil: UTC, or a numeric offset."""
+    if name is None or (name in {"UTC", "GMT"} and not offset):
+        return offset
+    raise ValueError(f"time zone name {name!r} is ambiguous: write a UTC offset, e.g. '+08:00'")
+
+
 def _moment(value: object) -> object:
     if isinstance(value, str):
+        if _NAMED_OFFSET.search(value):
+            raise ValueError(
+                f"{value!r}: write the offset alone, e.g. '+08:00'; python-dateutil reads "
+                "'UTC+8' and 'GMT+8' as 8 hours behind UTC"
+            )
         try:
             parsed = date_parser.isoparse(value)
         except ValueError:
-            parsed = date_parser.parse(value)
+            try:
+                parsed = date_parser.parse(value, tzinfos=_zone)
+            except OverflowError:
+                raise ValueError(f"{value!r} is out of range for a date and time") from None
         if parsed.tzinfo is None:
             raise ValueError(f"{value!r} has no UTC offset: write one, e.g. '+08:00'")
         return parsed
@@ -106,6 +143,16 @@ class RuleBase(Frozen):
     exclusive: bool = False
     tags: frozenset[str] = frozenset()
 
+    @model_validator(mode="after")
+    def _window(self) -> RuleBase:
+        if self.starts_at and self.ends_at and self.starts_at >= self.ends_at:
+            raise FieldProblem(
+                "ends_at",
+                f"the window is empty: ends_at {self.ends_at.isoformat()} is not after "
+                f"starts_at {self.starts_at.isoformat()}",
+            )
+        return self
+
     @property
     def label(self) -> str:
         """The name, or the id when the rule has none."""
@@ -130,6 +177,8 @@ class RuleBase(Frozen):
         return self._used_up(cart) or self._code_missing(cart)
 
     def _used_up(self, cart: Cart) -> Miss | None:
+        if self.max_uses is None and self.max_uses_per_customer is None:
+            return None
         used = cart.rule_uses.get(self.id, 0)
         if self.max_uses is not None and used >= self.max_uses:
             return Miss("used_up", (("uses", used), ("max_uses", self.max_uses)))

@@ -8,12 +8,19 @@ inclusive: a threshold of 300.00 is met by a base of exactly 300.00.
 from __future__ import annotations
 
 from decimal import Decimal
-from fractions import Fraction
+from math import lcm
 from typing import Annotated, Literal, TypeAlias
 
 from pydantic import Field, model_validator
 
-from orderkit.discounts._rule_base import Decimals, Frozen, Percent, Positive, RuleBase
+from orderkit.discounts._rule_base import (
+    Decimals,
+    FieldProblem,
+    Frozen,
+    Percent,
+    Positive,
+    RuleBase,
+)
 from orderkit.discounts._scope import Gift, Miss, Proposal, Scope
 
 __all__ = [
@@ -36,19 +43,23 @@ __all__ = [
 _HUNDRED = Decimal(100)
 
 Outcome: TypeAlias = Proposal | Miss
+Facts: TypeAlias = tuple[tuple[str, object], ...]
 
 
-def _amount_off(scope: Scope, amount: int) -> Outcome:
-    """``amount`` off the targeted lines, split by what is left on each."""
+def _amount_off(scope: Scope, amount: int, lead: Facts = ()) -> Outcome:
+    """``amount`` off the targeted lines, split by what is left on each.
+
+    ``lead`` goes before the proposal's own facts.
+    """
     left = scope.left()
     if left == 0:
         return Miss("nothing_left")
     total = min(amount, left)
-    facts = (("reduced_from", scope.money(amount)),) if total < amount else ()
+    facts = (*lead, ("reduced_from", scope.money(amount))) if total < amount else lead
     return Proposal.spread_over(total, scope, facts)
 
 
-def _percent_off(scope: Scope, percent: Decimal) -> Outcome:
+def _percent_off(scope: Scope, percent: Decimal, lead: Facts = ()) -> Outcome:
     """``percent`` of what is left on the targeted lines, rounded once, then split."""
     left = scope.left()
     if left == 0:
@@ -56,7 +67,7 @@ def _percent_off(scope: Scope, percent: Decimal) -> Outcome:
     total = scope.round(left * percent, _HUNDRED)
     if total == 0:
         return Miss("rounds_to_zero", (("percent_off", percent),))
-    return Proposal.spread_over(total, scope, (("percent_off", percent),))
+    return Proposal.spread_over(total, scope, (*lead, ("percent_off", percent)))
 
 
 def _short(scope: Scope, threshold: Decimal) -> Miss | None:
@@ -96,8 +107,10 @@ class _AmountOrPercent(_MinSpend):
 
     @model_validator(mode="after")
     def _one_value(self) -> _AmountOrPercent:
-        if (self.amount is None) == (self.percent_off is None):
-            raise ValueError("give exactly one of amount and percent_off")
+        if self.amount is not None and self.percent_off is not None:
+            raise FieldProblem("percent_off", "give exactly one of amount and percent_off")
+        if self.amount is None and self.percent_off is None:
+            raise FieldProblem("amount", "give exactly one of amount and percent_off")
         return self
 
     def money_fields(self) -> dict[str, Decimal]:
@@ -194,11 +207,12 @@ class TieredRule(RuleBase):
 
     @model_validator(mode="after")
     def _rising(self) -> TieredRule:
-        for low, high in zip(self.tiers, self.tiers[1:], strict=False):
+        for n, (low, high) in enumerate(zip(self.tiers, self.tiers[1:], strict=False), 1):
             if high.threshold <= low.threshold or high.amount <= low.amount:
-                raise ValueError(
+                raise FieldProblem(
+                    f"tiers.{n}",
                     "tiers must rise in both threshold and amount: "
-                    f"{low.threshold} → {low.amount} then {high.threshold} → {high.amount}"
+                    f"{low.threshold} → {low.amount} then {high.threshold} → {high.amount}",
                 )
         return self
 
@@ -218,11 +232,8 @@ class TieredRule(RuleBase):
         tier = self._tier(scope.base, scope.digits)
         if tier is None:
             return _below(scope, self.tiers[0].threshold)
-        outcome = _amount_off(scope, scope.units(tier.amount))
-        if isinstance(outcome, Proposal):
-            tier_facts = (("tier", scope.money(scope.units(tier.threshold))),)
-            return outcome._replace(facts=tier_facts + outcome.facts)
-        return outcome
+        tier_facts = (("tier", scope.money(scope.units(tier.threshold))),)
+        return _amount_off(scope, scope.units(tier.amount), tier_facts)
 
 
 class EveryRule(RuleBase):
@@ -248,10 +259,7 @@ class EveryRule(RuleBase):
         times = self._times(scope.base, scope.digits)
         if times == 0:
             return _below(scope, self.step)
-        outcome = _amount_off(scope, times * scope.units(self.amount))
-        if isinstance(outcome, Proposal):
-            return outcome._replace(facts=(("times", times), *outcome.facts))
-        return outcome
+        return _amount_off(scope, times * scope.units(self.amount), (("times", times),))
 
 
 class BuyXGetYRule(RuleBase):
@@ -273,9 +281,10 @@ class BuyXGetYRule(RuleBase):
         if free == 0:
             return Miss("too_few_units", (("units", units), ("needed", self.buy + self.get)))
         per_line: dict[int, int] = {}
+        common = lcm(*(scope.quantities[i] for i in scope.lines))
         ranked = sorted(
             scope.lines,
-            key=lambda i: (Fraction(scope.current[i], scope.quantities[i]), scope.keys[i]),
+            key=lambda i: (scope.current[i] * (common // scope.quantities[i]), scope.keys[i]),
         )
         for i in ranked:
             if free == 0:
@@ -305,11 +314,18 @@ class GiftRule(_MinSpend):
     gift_value: Annotated[Decimals, Field(ge=0)] | None = None
     min_quantity: int | None = Field(default=None, ge=1)
 
+    def money_fields(self) -> dict[str, Decimal]:
+        found = super().money_fields()
+        if self.gift_value is not None:
+            found["gift_value"] = self.gift_value
+        return found
+
     def propose(self, scope: Scope) -> Outcome:
         """What the rule adds in ``scope``, or why it does not match."""
-        units = sum(scope.quantities[i] for i in scope.lines)
-        if self.min_quantity is not None and units < self.min_quantity:
-            return Miss("too_few_units", (("units", units), ("needed", self.min_quantity)))
+        if self.min_quantity is not None:
+            units = sum(scope.quantities[i] for i in scope.lines)
+            if units < self.min_quantity:
+                return Miss("too_few_units", (("units", units), ("needed", self.min_quantity)))
         missed = self._unmet(scope)
         if missed is not None:
             return missed
@@ -327,14 +343,11 @@ class MemberTierRule(RuleBase):
     def propose(self, scope: Scope) -> Outcome:
         """What the rule takes off for the buyer's tier, or why it does not match."""
         tier = scope.member_tier
-        percent = self.percent_off_by_tier.get(tier or "")
+        percent = None if tier is None else self.percent_off_by_tier.get(tier)
         if percent is None:
             tiers = frozenset(self.percent_off_by_tier)
             return Miss("member_tier", (("tier", tier), ("tiers", tiers)))
-        outcome = _percent_off(scope, percent)
-        if isinstance(outcome, Proposal):
-            return outcome._replace(facts=(("tier", tier), *outcome.facts))
-        return outcome
+        return _percent_off(scope, percent, (("tier", tier),))
 
 
 class CouponRule(_AmountOrPercent):
@@ -381,7 +394,7 @@ class ShippingRule(_MinSpend):
     @model_validator(mode="after")
     def _at_most_one(self) -> ShippingRule:
         if self.amount is not None and self.percent_off is not None:
-            raise ValueError("give amount or percent_off, not both")
+            raise FieldProblem("percent_off", "give amount or percent_off, not both")
         return self
 
     def money_fields(self) -> dict[str, Decimal]:

@@ -16,9 +16,9 @@ from typing import Any, Literal
 import attrs
 from pydantic import Field, ValidationError, model_validator
 
-from orderkit.discounts._rule_base import Frozen
+from orderkit.discounts._rule_base import FieldProblem, Frozen
 from orderkit.discounts._rules import Rule
-from orderkit.errors import RuleProblem, RuleSetInvalid
+from orderkit.errors import InvalidAmount, RuleProblem, RuleSetInvalid
 from orderkit.money import Money, Rounding, minor_unit
 
 __all__ = ["DEFAULT_LAYERS", "Layer", "Plan", "RuleSet"]
@@ -104,7 +104,12 @@ class RuleSet(Frozen):
         found = []
         for rule in self.rules:
             for field, amount in rule.money_fields().items():
-                if not Money(amount, self.currency).is_rounded:
+                try:
+                    rounded = Money(amount, self.currency).is_rounded
+                except InvalidAmount as invalid:
+                    found.append(RuleProblem(rule.id, field, str(invalid)))
+                    continue
+                if not rounded:
                     found.append(
                         RuleProblem(
                             rule.id,
@@ -152,7 +157,11 @@ class RuleSet(Frozen):
     @classmethod
     def from_json(cls, text: str | bytes) -> RuleSet:
         """Load a rule set from JSON text."""
-        return cls.load(json.loads(text))
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise RuleSetInvalid([RuleProblem("", "", f"not valid JSON: {error}")]) from None
+        return cls.load(data)
 
     @classmethod
     def from_yaml(cls, text: str) -> RuleSet:
@@ -163,7 +172,11 @@ class RuleSet(Frozen):
             raise ImportError(
                 "RuleSet.from_yaml needs PyYAML: pip install 'orderkit[yaml]'"
             ) from missing
-        return cls.load(yaml.safe_load(text))
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise RuleSetInvalid([RuleProblem("", "", f"not valid YAML: {error}")]) from None
+        return cls.load(data)
 
 
 @attrs.frozen
@@ -197,10 +210,18 @@ class Plan:
         return cls(layers, names, partners)
 
 
+_KIND_ERRORS = frozenset({"union_tag_invalid", "union_tag_not_found"})
+"""Pydantic's errors for a rule whose ``kind`` is missing or unknown."""
+
+
 def _problems(invalid: ValidationError, data: Mapping[str, Any]) -> list[RuleProblem]:
     problems: list[RuleProblem] = []
     raw_rules = data.get("rules") if isinstance(data, Mapping) else None
-    for error in invalid.errors():
+    errors = invalid.errors()
+    failed = [error["loc"] for error in errors]
+    for error in errors:
+        if error["type"] == "too_short" and _has_failed_items(error["loc"], failed):
+            continue
         cause = error.get("ctx", {}).get("error")
         if isinstance(cause, RuleSetInvalid):
             problems.extend(cause.problems)
@@ -209,10 +230,19 @@ def _problems(invalid: ValidationError, data: Mapping[str, Any]) -> list[RulePro
         if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
             rule = _rule_name(raw_rules, loc[1])
             rest = loc[3:] if len(loc) > 2 else ()
+            if isinstance(cause, FieldProblem):
+                rest = (*rest, cause.field)
+            elif error["type"] in _KIND_ERRORS:
+                rest = ("kind",)
             problems.append(RuleProblem(rule, ".".join(map(str, rest)), error["msg"]))
         else:
             problems.append(RuleProblem("", ".".join(map(str, loc)), error["msg"]))
     return problems
+
+
+def _has_failed_items(loc: tuple[int | str, ...], failed: list[tuple[int | str, ...]]) -> bool:
+    """Whether items under ``loc`` failed: a "too short" there only counts the survivors."""
+    return any(len(other) > len(loc) and other[: len(loc)] == loc for other in failed)
 
 
 def _rule_name(raw_rules: object, index: int) -> str:

@@ -15,7 +15,7 @@ import attrs
 from orderkit.money import Money, Rounding
 from orderkit.money._allocate import split_units
 
-__all__ = ["Gift", "Miss", "Proposal", "Scope", "spread"]
+__all__ = ["Gift", "Miss", "Proposal", "Scope", "spread", "total_of"]
 
 _WIDE = Context(prec=60)
 _ONE = Decimal(1)
@@ -61,13 +61,15 @@ class Scope(NamedTuple):
 
     def round(self, numerator: Decimal | int, denominator: Decimal | int = 1) -> int:
         """``numerator / denominator`` minor units, rounded with the rule set's rounding."""
-        exact = _WIDE.divide(Decimal(numerator), Decimal(denominator))
-        return int(exact.quantize(_ONE, rounding=self.rounding.value, context=_WIDE))
+        exact = _WIDE.divide(numerator, denominator)
+        return int(exact.quantize(_ONE, rounding=self.rounding, context=_WIDE))
 
     def left(self) -> int:
         """What is left to pay on the targeted lines."""
-        current = self.current
-        return sum(current[i] for i in self.lines)
+        current, lines = self.current, self.lines
+        if len(lines) == len(current):
+            return sum(current)
+        return sum(map(current.__getitem__, lines))
 
 
 class Proposal(NamedTuple):
@@ -91,7 +93,7 @@ class Proposal(NamedTuple):
         cls, total: int, scope: Scope, facts: tuple[tuple[str, object], ...] = ()
     ) -> Proposal:
         """``total`` off the scope's lines, in proportion to what is left on each."""
-        return cls(total, scope.lines, scope.current, facts=facts)
+        return cls(total, scope.lines, scope.current, None, 0, (), facts)
 
     @classmethod
     def each(cls, per_line: dict[int, int], facts: tuple[tuple[str, object], ...] = ()) -> Proposal:
@@ -110,13 +112,8 @@ class Proposal(NamedTuple):
         lines = min(self.lines_total, cap)
         shipping = min(self.shipping, cap - lines)
         weights = self.weights if self.per_line is None else self.per_line
-        return self._replace(
-            lines_total=lines,
-            per_line=None,
-            weights=weights,
-            shipping=shipping,
-            facts=(*self.facts, ("capped_from", money)),
-        )
+        facts = (*self.facts, ("capped_from", money))
+        return Proposal(lines, self.over, weights, None, shipping, self.gifts, facts)
 
     def settle(self, keys: Sequence[str]) -> tuple[Mapping[int, int], tuple[int, ...]]:
         """The amount per line, and the lines that got a rounding remainder."""
@@ -130,6 +127,13 @@ class Miss(NamedTuple):
 
     reason: str
     facts: tuple[tuple[str, object], ...] = ()
+
+
+def total_of(amounts: Sequence[int], lines: Sequence[int]) -> int:
+    """The sum of ``amounts`` over ``lines`` (distinct indices)."""
+    if len(lines) == len(amounts):
+        return sum(amounts)
+    return sum(map(amounts.__getitem__, lines))
 
 
 def spread(
@@ -146,8 +150,16 @@ def spread(
     """
     mine = [weights[i] for i in lines]
     whole = sum(mine)
-    parts = split_units(total, mine, [keys[i] for i in lines])
-    bumped = tuple(
-        i for i, w, part in zip(lines, mine, parts, strict=True) if part * whole > total * w
-    )
-    return dict(zip(lines, parts, strict=True)), bumped
+    if whole == 0:
+        parts = split_units(total, mine, [keys[i] for i in lines])
+        return dict(zip(lines, parts, strict=True)), ()
+    parts = [total * weight // whole for weight in mine]
+    left = total - sum(parts)
+    if not left:
+        return dict(zip(lines, parts, strict=True)), ()
+    remainders = [total * weight % whole for weight in mine]
+    by_key = sorted(range(len(mine)), key=[keys[i] for i in lines].__getitem__)
+    bumped = sorted(sorted(by_key, key=remainders.__getitem__, reverse=True)[:left])
+    for n in bumped:
+        parts[n] += 1
+    return dict(zip(lines, parts, strict=True)), tuple(lines[n] for n in bumped)
