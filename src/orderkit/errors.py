@@ -34,6 +34,7 @@ catch either ``CurrencyMismatch`` or plain ``ValueError``::
     │   ├── RuleSetInvalid (ConfigError)   every problem of a rule set, each naming rule and field
     │   ├── InvalidReturn (ValueError)     returning units a quote never sold, or twice
     │   └── InvalidPricingInput (ValueError) a negative price, a line id given twice, no lines
+    ├── HealthError                       health scores, alerts, risk routing, fraud rules, metrics
     ├── ChannelError                      channel adapters (``retryable`` says whether to retry)
     └── EventError
         └── HandlerFailed                 one or more event handlers raised
@@ -63,6 +64,7 @@ __all__ = [
     "EventError",
     "ExceedsReservation",
     "HandlerFailed",
+    "HealthError",
     "InsufficientStock",
     "InvalidAmount",
     "InvalidPricingInput",
@@ -378,6 +380,10 @@ class InvalidPricingInput(PricingError, ValueError):
 
 class InvalidReturn(PricingError, ValueError):
     """A return or refund asked for something the quote cannot give back."""
+
+
+class HealthError(OrderkitError):
+    """Root of the errors raised by :mod:`orderkit.health` (scores, alerts, risk, metrics)."""
 
 
 class ChannelError(OrderkitError):
