@@ -8,10 +8,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import inventory, lifecycle, money
+from benchmarks import discounts, inventory, lifecycle, money
 
 if __name__ == "__main__":
     print(f"Python {platform.python_version()} on {platform.machine()}, {platform.node()}")
     money.main()
     lifecycle.main()
     inventory.main()
+    discounts.main()

@@ -341,7 +341,9 @@ class _Pricing:
                 return Miss(outcome.reason, (("base_name", _BASE_NAMES[step.base]), *outcome.facts))
             return outcome
         if step.max_discount is not None:
-            return outcome.capped(scope.units(step.max_discount), scope.money(outcome.total))
+            cap = scope.units(step.max_discount)
+            if outcome.total > cap:
+                return outcome.capped(cap, scope.money(outcome.total))
         return outcome
 
     def _match(self, step: _Step) -> tuple[int, ...]:

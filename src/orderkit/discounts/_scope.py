@@ -66,10 +66,7 @@ class Scope(NamedTuple):
 
     def left(self) -> int:
         """What is left to pay on the targeted lines."""
-        current, lines = self.current, self.lines
-        if len(lines) == len(current):
-            return sum(current)
-        return sum(map(current.__getitem__, lines))
+        return total_of(self.current, self.lines)
 
 
 class Proposal(NamedTuple):
@@ -150,15 +147,18 @@ def spread(
     """
     mine = [weights[i] for i in lines]
     whole = sum(mine)
-    if whole == 0:
+    if whole <= 0:
         parts = split_units(total, mine, [keys[i] for i in lines])
-        return dict(zip(lines, parts, strict=True)), ()
+        shares = zip(lines, mine, parts, strict=True)
+        over = tuple(i for i, weight, part in shares if part * whole > total * weight)
+        return dict(zip(lines, parts, strict=True)), over
     parts = [total * weight // whole for weight in mine]
     left = total - sum(parts)
     if not left:
         return dict(zip(lines, parts, strict=True)), ()
     remainders = [total * weight % whole for weight in mine]
     by_key = sorted(range(len(mine)), key=[keys[i] for i in lines].__getitem__)
+    # Stable, so equal remainders keep key order.
     bumped = sorted(sorted(by_key, key=remainders.__getitem__, reverse=True)[:left])
     for n in bumped:
         parts[n] += 1
