@@ -9,7 +9,7 @@ plain text (``str``), as HTML in notebooks (``_repr_html_``) and as JSON-ready d
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Literal
 
@@ -122,11 +122,43 @@ class _Missing(dict[str, str]):
         return "?"
 
 
-@attrs.frozen
 class AuditLog:
-    """The entries of one quote, in evaluation order: by layer, then priority, then id."""
+    """The entries of one quote, in evaluation order: by layer, then priority, then id.
 
-    entries: tuple[AuditEntry, ...]
+    :func:`~orderkit.discounts.price` records what it decided and the log builds its
+    entries from that record the first time they are read, so pricing a cart whose log
+    nobody reads does not pay for the explanation. The entries are the same either way.
+    """
+
+    __slots__ = ("_build", "_entries")
+
+    def __init__(
+        self,
+        entries: Iterable[AuditEntry] = (),
+        *,
+        build: Callable[[], tuple[AuditEntry, ...]] | None = None,
+    ) -> None:
+        self._entries: tuple[AuditEntry, ...] | None = None if build else tuple(entries)
+        self._build = build
+
+    @property
+    def entries(self) -> tuple[AuditEntry, ...]:
+        """Every entry, in evaluation order."""
+        if self._entries is None:
+            assert self._build is not None
+            self._entries = self._build()
+            self._build = None
+        return self._entries
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AuditLog):
+            return NotImplemented
+        return self.entries == other.entries
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"AuditLog({self.entries!r})"
 
     def __iter__(self) -> Iterator[AuditEntry]:
         return iter(self.entries)

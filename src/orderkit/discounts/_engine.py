@@ -86,7 +86,8 @@ class _Step(NamedTuple):
     target_kind: _Kind
     target_key: int
     """Shared by equal targets, so a quote matches each distinct target once."""
-    ineligible: Callable[[Cart], Miss | None]
+    ineligible: Callable[[Cart], Miss | None] | None
+    """``None`` for a rule open to every cart."""
     propose: Callable[[Scope], Proposal | Miss]
     max_discount: Decimal | None
     exclusive: bool
@@ -144,7 +145,7 @@ class _Compiled:
                         target,
                         _KINDS[named, filtered],
                         key,
-                        rule.ineligible,
+                        rule.ineligible if rule.restricted else None,
                         rule.propose,
                         rule.max_discount,
                         rule.exclusive,
@@ -216,7 +217,7 @@ class _Pricing:
         self.line_discounts: list[list[AppliedDiscount]] = [[] for _ in self.lines]
         self.shipping_discounts: list[AppliedDiscount] = []
         self.gifts: list[Gift] = []
-        self.entries: list[AuditEntry] = []
+        self.decided: list[tuple[_Stage, list[Proposal | Miss | _Dropped], _Offer | None]] = []
         self.applied: list[_Step] = []
         self.applied_names: dict[str, _Step] = {}
         self.exclusive: _Step | None = None
@@ -253,7 +254,7 @@ class _Pricing:
             lines,
             shipping,
             tuple(self.gifts),
-            AuditLog(tuple(self.entries)),
+            AuditLog(build=self._entries),
         )
 
     def _hits(self) -> dict[int, list[int]]:
@@ -307,14 +308,15 @@ class _Pricing:
                     if offer[2] > chosen[2]:
                         chosen = offer
             self._apply(chosen[0], chosen[1])
-        self._log(stage, outcomes, chosen)
+        self.decided.append((stage, outcomes, chosen))
 
     def _evaluate(
         self, step: _Step, entry: list[int], current: list[int], shipping: int
     ) -> Proposal | Miss:
-        miss = step.ineligible(self.cart)
-        if miss is not None:
-            return miss
+        if step.ineligible is not None:
+            miss = step.ineligible(self.cart)
+            if miss is not None:
+                return miss
         lines = self.targets.get(step.target_key)
         if lines is None:
             lines = self.targets[step.target_key] = self._match(step)
@@ -394,12 +396,22 @@ class _Pricing:
             keys = self.keys
             self.remainders[rule_id] = tuple(keys[i] for i in sorted(bumped))
 
+    def _entries(self) -> tuple[AuditEntry, ...]:
+        """The audit log: one entry per rule considered, built from what each layer decided."""
+        entries: list[AuditEntry] = []
+        for stage, outcomes, chosen in self.decided:
+            self._log(entries, stage, outcomes, chosen)
+        return tuple(entries)
+
     def _log(
-        self, stage: _Stage, outcomes: list[Proposal | Miss | _Dropped], chosen: _Offer | None
+        self,
+        entries: list[AuditEntry],
+        stage: _Stage,
+        outcomes: list[Proposal | Miss | _Dropped],
+        chosen: _Offer | None,
     ) -> None:
         """One audit entry per rule of the layer, in evaluation order."""
         money = self._money
-        entries = self.entries
         name = stage.name
         winner = None
         beaten: tuple[tuple[str, object], ...] = ()

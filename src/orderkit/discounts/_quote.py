@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import attrs
 
@@ -21,8 +22,7 @@ from orderkit.money._allocate import split_units
 __all__ = ["AppliedDiscount", "LineQuote", "Quote", "ShippingQuote"]
 
 
-@attrs.frozen
-class AppliedDiscount:
+class AppliedDiscount(NamedTuple):
     """What one rule took off one line (or the shipping fee)."""
 
     rule_id: str
@@ -50,8 +50,7 @@ def _money_dict(**amounts: Money) -> dict[str, str]:
     return {name: str(value.amount) for name, value in amounts.items()}
 
 
-@attrs.frozen
-class LineQuote:
+class LineQuote(NamedTuple):
     """One priced line: original amount, the discounts on it, the payable amount."""
 
     line_id: str

@@ -162,6 +162,20 @@ class RuleBase(Frozen):
         """Every amount the rule holds in currency, by field path, for validation."""
         return {} if self.max_discount is None else {"max_discount": self.max_discount}
 
+    @property
+    def restricted(self) -> bool:
+        """Whether :meth:`ineligible` can refuse any cart (window, audience, uses, code)."""
+        return bool(
+            self.starts_at
+            or self.ends_at
+            or self.member_tiers
+            or self.channels
+            or self.customers
+            or self.max_uses is not None
+            or self.max_uses_per_customer is not None
+            or self.required_code() is not None
+        )
+
     def ineligible(self, cart: Cart) -> Miss | None:
         """Why the cart cannot use this rule at all, or ``None`` if it can."""
         if self.starts_at is not None and cart.at < self.starts_at:

@@ -6,6 +6,7 @@ Amounts here are integers in the currency's minor unit: the engine converts to
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Context, Decimal
 from typing import NamedTuple
@@ -18,6 +19,9 @@ from orderkit.money._allocate import split_units
 __all__ = ["Gift", "Miss", "Proposal", "Scope", "spread", "total_of"]
 
 _WIDE = Context(prec=60)
+_UNITS: defaultdict[int, dict[Decimal, int]] = defaultdict(dict)
+"""Rule amounts already converted, per number of minor-unit digits."""
+_UNITS_KEPT = 4096
 _ONE = Decimal(1)
 
 
@@ -53,7 +57,13 @@ class Scope(NamedTuple):
 
     def units(self, amount: Decimal) -> int:
         """A rule amount in minor units (rule sets are validated to the minor unit)."""
-        return int(amount.scaleb(self.digits))
+        known = _UNITS[self.digits]
+        found = known.get(amount)
+        if found is None:
+            if len(known) >= _UNITS_KEPT:
+                known.clear()
+            found = known[amount] = int(amount.scaleb(self.digits))
+        return found
 
     def money(self, units: int) -> Money:
         """Minor units as money."""
