@@ -64,4 +64,5 @@ if __name__ == "__main__":
     print("\nAudit log")
     print(quote.log)
     print(f"\nReturning the coat: it paid {coat_back.paid}, clawback {coat_back.clawback},")
-    print(f"refund {coat_back.total}; gifts to return: {[g.sku for g in coat_back.gifts_to_return]}")
+    gifts = [g.sku for g in coat_back.gifts_to_return]
+    print(f"refund {coat_back.total}; gifts to return: {gifts}")

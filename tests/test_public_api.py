@@ -11,6 +11,7 @@ PACKAGES = [
     "orderkit",
     "orderkit.discounts",
     "orderkit.events",
+    "orderkit.health",
     "orderkit.inventory",
     "orderkit.lifecycle",
     "orderkit.lifecycle.policies",

@@ -35,6 +35,19 @@ catch either ``CurrencyMismatch`` or plain ``ValueError``::
     │   ├── InvalidReturn (ValueError)     returning units a quote never sold, or twice
     │   └── InvalidPricingInput (ValueError) a negative price, a line id given twice, no lines
     ├── HealthError                       health scores, alerts, risk routing, fraud rules, metrics
+    │   ├── ScorecardInvalid (ConfigError) every problem of a scorecard, each naming its field
+    │   ├── InvalidSignal (ValueError)     a signal its dimension's normaliser cannot read
+    │   ├── NoSignals (ValueError)         a renormalised score with no signal present at all
+    │   ├── InvalidEvaluation (ValueError) an alert score that is NaN or infinite
+    │   │   └── EvaluationOutOfOrder      an alert evaluated earlier than its last evaluation
+    │   ├── InvalidAlertState (ValueError) a stored alert state that is unreadable or inconsistent
+    │   ├── SignOffRefused (ValueError)    a sign-off that cannot count (blank, extra, other order)
+    │   │   └── DuplicateApprover          the same person signing an approval twice (L11)
+    │   ├── LateEvent (ValueError)         an order event older than the velocity tolerance (H7)
+    │   ├── InvalidVelocityState (ValueError) a velocity snapshot unreadable or for other rules
+    │   ├── InvalidChurnInput (ValueError) orders placed after the instant a churn check is for
+    │   ├── InvalidMetricInput (ValueError) metric data that cannot be measured (H3-H6)
+    │   └── NoLeadTimeHistory (LookupError) an ETA asked of a promise model with no samples (H6)
     ├── ChannelError                      channel adapters (``retryable`` says whether to retry)
     └── EventError
         └── HandlerFailed                 one or more event handlers raised
@@ -48,7 +61,7 @@ Every error carries its context as attributes (``CurrencyMismatch.left``/``.righ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -60,20 +73,31 @@ __all__ = [
     "ConcurrentModification",
     "ConfigError",
     "CurrencyMismatch",
+    "DuplicateApprover",
     "DuplicateOperation",
+    "EvaluationOutOfOrder",
     "EventError",
     "ExceedsReservation",
     "HandlerFailed",
     "HealthError",
     "InsufficientStock",
+    "InvalidAlertState",
     "InvalidAmount",
+    "InvalidChurnInput",
+    "InvalidEvaluation",
+    "InvalidMetricInput",
     "InvalidPricingInput",
     "InvalidRequest",
     "InvalidReturn",
+    "InvalidSignal",
     "InvalidTransition",
+    "InvalidVelocityState",
+    "LateEvent",
     "LockTimeout",
     "MoneyError",
     "NaiveDatetime",
+    "NoLeadTimeHistory",
+    "NoSignals",
     "NotRounded",
     "OnHandBelowReserved",
     "OrderkitError",
@@ -82,7 +106,10 @@ __all__ = [
     "ReservationError",
     "RuleProblem",
     "RuleSetInvalid",
+    "ScorecardInvalid",
+    "ScorecardProblem",
     "Shortage",
+    "SignOffRefused",
     "SkuFrozen",
     "StaleLease",
     "TransitionError",
@@ -384,6 +411,133 @@ class InvalidReturn(PricingError, ValueError):
 
 class HealthError(OrderkitError):
     """Root of the errors raised by :mod:`orderkit.health` (scores, alerts, risk, metrics)."""
+
+
+class ScorecardProblem(NamedTuple):
+    """One thing wrong in a scorecard: the field path and what is wrong with it."""
+
+    field: str
+    """The dotted path, with dimensions named, e.g. ``dimensions[qc_pass_rate].weight``."""
+    message: str
+
+
+class ScorecardInvalid(HealthError, ConfigError):
+    """A scorecard failed validation; ``problems`` lists every problem found (MISSION H1)."""
+
+    def __init__(self, problems: Sequence[ScorecardProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = [f"  {p.field or '(scorecard)'}: {p.message}" for p in self.problems]
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"invalid scorecard ({count} {noun}):\n" + "\n".join(lines))
+
+
+class InvalidSignal(HealthError, ValueError):
+    """A signal that its dimension's normaliser cannot read: a wrong type, or NaN (H1)."""
+
+    def __init__(self, dimension: str, value: object, expected: str) -> None:
+        self.dimension = dimension
+        self.value = value
+        self.expected = expected
+        super().__init__(
+            f"signal {dimension!r} is {value!r}, expected {expected}; "
+            "pass None (or leave it out) when the signal is not known"
+        )
+
+
+class NoSignals(HealthError, ValueError):
+    """A renormalised score asked of signals that cover none of the card's dimensions (H1)."""
+
+    def __init__(self, card: str) -> None:
+        self.card = card
+        super().__init__(
+            f"scorecard {card!r}: no dimension has a signal, so there is nothing to "
+            "renormalise over; supply at least one signal or use missing='neutral'"
+        )
+
+
+class InvalidEvaluation(HealthError, ValueError):
+    """An alert evaluation that cannot be taken as given, e.g. a NaN score (MISSION H1)."""
+
+
+class EvaluationOutOfOrder(InvalidEvaluation):
+    """An alert evaluated at an instant earlier than its last evaluation (MISSION H1).
+
+    Evaluate each order's scores in time order; a late sample cannot be replayed into a
+    state that has already moved past it.
+    """
+
+    def __init__(self, at: datetime, last_evaluated_at: datetime) -> None:
+        self.at = at
+        self.last_evaluated_at = last_evaluated_at
+        super().__init__(
+            f"evaluation at {at.isoformat()} is earlier than the last one at "
+            f"{last_evaluated_at.isoformat()}: evaluate in time order, or drop the late sample"
+        )
+
+
+class InvalidAlertState(HealthError, ValueError):
+    """A stored alert state that cannot be parsed or contradicts itself (MISSION H1)."""
+
+
+class SignOffRefused(HealthError, ValueError):
+    """A sign-off that cannot count towards an order's approval (MISSION L11)."""
+
+    def __init__(self, order_id: str, approver: str, reason: str) -> None:
+        self.order_id = order_id
+        self.approver = approver
+        self.reason = reason
+        super().__init__(f"{order_id}: sign-off by {approver!r} refused: {reason}")
+
+
+class DuplicateApprover(SignOffRefused):
+    """The same person signed an approval twice; dual sign-off needs distinct people (L11)."""
+
+    def __init__(self, order_id: str, approver: str) -> None:
+        super().__init__(order_id, approver, "already signed")
+
+
+class LateEvent(HealthError, ValueError):
+    """An order event older than the velocity monitor's watermark allows (MISSION H7).
+
+    Nothing was counted. Feed events in time order, or within ``late_tolerance`` of the
+    newest event seen.
+    """
+
+    def __init__(
+        self, order_id: str, at: datetime, watermark: datetime, tolerance: timedelta
+    ) -> None:
+        self.order_id = order_id
+        self.at = at
+        self.watermark = watermark
+        self.tolerance = tolerance
+        super().__init__(
+            f"order {order_id} at {at.isoformat()} is more than {tolerance} older than the "
+            f"newest event seen ({watermark.isoformat()}); it was not counted"
+        )
+
+
+class InvalidVelocityState(HealthError, ValueError):
+    """A velocity snapshot that cannot be read, or that was taken under other rules (H7)."""
+
+
+class InvalidChurnInput(HealthError, ValueError):
+    """Churn inputs that contradict each other, e.g. an order after ``now`` (MISSION H8)."""
+
+
+class InvalidMetricInput(HealthError, ValueError):
+    """Metric data that cannot be measured (MISSION H3-H6).
+
+    For example a negative count, a shipment before its order, no systems to compare, or
+    an unshipped order judged without ``now``.
+    """
+
+
+class NoLeadTimeHistory(HealthError, LookupError):
+    """A delivery promise asked of a model holding no lead-time samples at all (MISSION H6).
+
+    Add historical samples first (:meth:`orderkit.health.PromiseModel.add`).
+    """
 
 
 class ChannelError(OrderkitError):

@@ -1,1 +1,221 @@
-"""Order health: scorecards, sustained-breach alerts, intake risk, fraud velocity and metrics (MISSION H1-H9)."""
+"""Order health: scorecards, breach alerts, intake risk, fraud velocity and metrics (H1-H9).
+
+Pure functions of data plus an explicit ``now``, configured with pydantic data:
+
+- :func:`score` rates an order 0-100 on a versioned :class:`Scorecard` (the 17
+  dimensions of :data:`DEFAULT_SCORECARD`, H1) and explains every point;
+- :func:`evaluate` turns a series of scores into a sustained-breach alert with
+  Prometheus ``for:`` semantics, hysteresis and a stored :class:`AlertState` (H1);
+- :func:`assess` and :func:`route` decide intake approval (H2, L11);
+- :class:`VelocityMonitor` runs sliding-window fraud rules (H7) and
+  :func:`churn_warning` flags lapsing customers (H8);
+- :func:`timeliness`, :func:`processing_times`, :func:`consistency_score`,
+  :class:`PromiseModel` and :func:`cross_check` are the fulfilment and consistency
+  metrics (H3 to H6, H9).
+
+.. versionadded:: 0.1
+"""
+
+from orderkit.health._alerts import (
+    AlertReplay,
+    AlertRule,
+    AlertState,
+    AlertStatus,
+    AlertStep,
+    AlertTransition,
+    evaluate,
+    evaluate_many,
+    timeline,
+)
+from orderkit.health._churn import (
+    DEFAULT_NEGATIVE_PHRASES,
+    ChurnAssessment,
+    ChurnPolicy,
+    churn_warning,
+)
+from orderkit.health._consistency import (
+    ConsistencyDiff,
+    ConsistencyPolicy,
+    ConsistencyReport,
+    MissingOrder,
+    consistency_diff,
+    consistency_score,
+)
+from orderkit.health._crosscheck import (
+    Conflict,
+    ConflictCode,
+    CrossCheckPolicy,
+    PaymentCallback,
+    Severity,
+    Waybill,
+    cross_check,
+    mask_phone,
+)
+from orderkit.health._default_card import (
+    DEFAULT_SCORECARD,
+)
+from orderkit.health._metrics import (
+    Bucket,
+    FulfilmentDashboard,
+    FulfilmentPolicy,
+    LateOrder,
+    ProcessingTimes,
+    TimelinessReport,
+    fulfilment_dashboard,
+    processing_times,
+    timeliness,
+)
+from orderkit.health._promise import (
+    Eta,
+    EtaBasis,
+    LeadTime,
+    PromiseAccuracy,
+    PromiseModel,
+    PromisePolicy,
+    Route,
+    promise_accuracy,
+)
+from orderkit.health._risk import (
+    Applicant,
+    DualSignOff,
+    LinearScale,
+    RiskAssessment,
+    RiskFactor,
+    RiskPolicy,
+    RiskWeights,
+    RouteDecision,
+    Routing,
+    RoutingPolicy,
+    apply_routing,
+    apply_sign_off,
+    assess,
+    route,
+)
+from orderkit.health._score import (
+    AppliedCap,
+    Contribution,
+    HealthReport,
+    SignalProvider,
+    gather_signals,
+    score,
+    score_many,
+)
+from orderkit.health._scorecard import (
+    DEFAULT_BANDS,
+    Band,
+    BooleanNormaliser,
+    Cap,
+    Dimension,
+    LatenessNormaliser,
+    LinearNormaliser,
+    Normaliser,
+    Scorecard,
+    SignalValue,
+    Step,
+    StepNormaliser,
+    hours_since,
+)
+from orderkit.health._velocity import (
+    Hit,
+    PaymentSwitching,
+    SameDeviceSpread,
+    SamePhoneBurst,
+    VelocityEvent,
+    VelocityMonitor,
+    VelocityRule,
+    VelocityRules,
+    WindowUsage,
+    mask_key,
+)
+
+__all__ = [
+    "AlertReplay",
+    "AlertRule",
+    "AlertState",
+    "AlertStatus",
+    "AlertStep",
+    "AlertTransition",
+    "Applicant",
+    "AppliedCap",
+    "Band",
+    "BooleanNormaliser",
+    "Bucket",
+    "Cap",
+    "ChurnAssessment",
+    "ChurnPolicy",
+    "Conflict",
+    "ConflictCode",
+    "ConsistencyDiff",
+    "ConsistencyPolicy",
+    "ConsistencyReport",
+    "Contribution",
+    "CrossCheckPolicy",
+    "DEFAULT_BANDS",
+    "DEFAULT_NEGATIVE_PHRASES",
+    "DEFAULT_SCORECARD",
+    "Dimension",
+    "DualSignOff",
+    "Eta",
+    "EtaBasis",
+    "FulfilmentDashboard",
+    "FulfilmentPolicy",
+    "HealthReport",
+    "Hit",
+    "LateOrder",
+    "LatenessNormaliser",
+    "LeadTime",
+    "LinearNormaliser",
+    "LinearScale",
+    "MissingOrder",
+    "Normaliser",
+    "PaymentCallback",
+    "PaymentSwitching",
+    "ProcessingTimes",
+    "PromiseAccuracy",
+    "PromiseModel",
+    "PromisePolicy",
+    "RiskAssessment",
+    "RiskFactor",
+    "RiskPolicy",
+    "RiskWeights",
+    "Route",
+    "RouteDecision",
+    "Routing",
+    "RoutingPolicy",
+    "SameDeviceSpread",
+    "SamePhoneBurst",
+    "Scorecard",
+    "Severity",
+    "SignalProvider",
+    "SignalValue",
+    "Step",
+    "StepNormaliser",
+    "TimelinessReport",
+    "VelocityEvent",
+    "VelocityMonitor",
+    "VelocityRule",
+    "VelocityRules",
+    "Waybill",
+    "WindowUsage",
+    "apply_routing",
+    "apply_sign_off",
+    "assess",
+    "churn_warning",
+    "consistency_diff",
+    "consistency_score",
+    "cross_check",
+    "evaluate",
+    "evaluate_many",
+    "fulfilment_dashboard",
+    "gather_signals",
+    "hours_since",
+    "mask_key",
+    "mask_phone",
+    "processing_times",
+    "promise_accuracy",
+    "route",
+    "score",
+    "score_many",
+    "timeline",
+    "timeliness",
+]
