@@ -83,3 +83,16 @@ def test_demo_reserves_refuses_the_oversell_and_releases(tmp_path: Path) -> None
     assert "counters match the journal: yes" in text
     stock = sqlite3.connect(tmp_path / "orderkit-stock.sqlite3")
     assert stock.execute("SELECT sum(reserved) FROM stock").fetchone() == (3,)
+
+
+def test_demo_scores_the_orders_and_walks_one_alert(tmp_path: Path) -> None:
+    """H1: both paid, stocked orders score 100; the slipping order pages once, then resolves."""
+    out = io.StringIO()
+    run(out, tmp_path, now=datetime(2026, 11, 22, 8, tzinfo=UTC))
+    text = out.getvalue()
+    assert text.count(": 100 (healthy)") == 2
+    assert "status inactive inactive  pending  pending   firing   firing inactive" in text
+    assert "10:00  pending: score 63.4 < threshold 65" in text
+    assert "12:00    fired: score 60.4 < threshold 65 for 2h >= for 2h: fired" in text
+    assert "13:00     none: score 67.9 < clear_at 70: still firing" in text
+    assert "14:00 resolved: score 94.5 >= clear_at 70: resolved" in text

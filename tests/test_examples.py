@@ -54,3 +54,15 @@ def test_lifecycle_sqlite_stores_only_the_winner() -> None:
         "stored 5 records; replay ends in 'shipped', ok=True",
         "row says 'shipped'",
     ]
+
+
+def test_health_batch_ranks_and_explains() -> None:
+    """H1: the order 96 h past its payment is capped at 40 whatever else it does well."""
+    reports = runpy.run_path(str(EXAMPLES / "health_batch.py"))["main"]()
+    assert list(reports) == ["SO-1001", "SO-1005", "SO-1002", "SO-1003", "SO-1004"]
+    capped = reports["SO-1003"]
+    assert capped.score == 40.0
+    assert capped.uncapped > 65
+    assert [cap.reason for cap in capped.caps] == ["payment overdue more than 3 days"]
+    assert reports["SO-1001"].band == "healthy"
+    assert reports["SO-1004"].score < 65

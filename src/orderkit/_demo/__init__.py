@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 import orderkit
 from orderkit._demo._discounts import price_orders
+from orderkit._demo._health import score_orders, watch_alert
 from orderkit._demo._inventory import reserve_orders
 from orderkit._demo._lifecycle import walk
 from orderkit._demo._mapping import from_pinduoduo, from_shopify
@@ -20,6 +21,7 @@ from orderkit.events import Event, InProcessBus, OrderCreated
 from orderkit.inventory import SQLiteStore
 from orderkit.money import Money
 from orderkit.order import Order
+from orderkit.testing import FakeClock
 
 __all__ = ["run"]
 
@@ -156,6 +158,14 @@ def run(out: TextIO, workdir: Path, now: datetime | None = None) -> list[Order]:
         )
         entered = {c["code"] for c in shopify_doc["order"]["discount_codes"]}
         price_orders(out, orders, {orders[0].order_id: frozenset(entered)})
+        print(
+            "\n7. Both orders scored on the default 17-dimension health card (H1), every "
+            "point explained; then one order's stock and carrier slip, and the 'below 65 "
+            "for 2 hours' alert goes pending, fires once and resolves",
+            file=out,
+        )
+        score_orders(out, orders, stamp)
+        watch_alert(out, orders[1], FakeClock(stamp))
     finally:
         db.close()
     return orders
