@@ -9,6 +9,7 @@ import pytest
 
 PACKAGES = [
     "orderkit",
+    "orderkit.channels",
     "orderkit.discounts",
     "orderkit.events",
     "orderkit.health",

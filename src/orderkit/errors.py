@@ -49,6 +49,10 @@ catch either ``CurrencyMismatch`` or plain ``ValueError``::
     │   ├── InvalidMetricInput (ValueError) metric data that cannot be measured (H3-H6)
     │   └── NoLeadTimeHistory (LookupError) an ETA asked of a promise model with no samples (H6)
     ├── ChannelError                      channel adapters (``retryable`` says whether to retry)
+    │   ├── SignatureMismatch (ValueError) a webhook or request signature that does not verify
+    │   ├── MappingFailed (ValueError)     every problem of a payload, each naming its path
+    │   ├── ChannelRequestFailed           a failed call: transient, rate-limited, auth, permanent
+    │   └── InvalidChannelInput (ValueError) an unreadable cursor, address or export row
     └── EventError
         └── HandlerFailed                 one or more event handlers raised
 
@@ -70,6 +74,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AllocationError",
     "ChannelError",
+    "ChannelRequestFailed",
     "ConcurrentModification",
     "ConfigError",
     "CurrencyMismatch",
@@ -83,6 +88,7 @@ __all__ = [
     "InsufficientStock",
     "InvalidAlertState",
     "InvalidAmount",
+    "InvalidChannelInput",
     "InvalidChurnInput",
     "InvalidEvaluation",
     "InvalidMetricInput",
@@ -94,6 +100,8 @@ __all__ = [
     "InvalidVelocityState",
     "LateEvent",
     "LockTimeout",
+    "MappingFailed",
+    "MappingProblem",
     "MoneyError",
     "NaiveDatetime",
     "NoLeadTimeHistory",
@@ -110,6 +118,7 @@ __all__ = [
     "ScorecardProblem",
     "Shortage",
     "SignOffRefused",
+    "SignatureMismatch",
     "SkuFrozen",
     "StaleLease",
     "TransitionError",
@@ -549,6 +558,76 @@ class ChannelError(OrderkitError):
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         self.retryable = retryable
         super().__init__(message)
+
+
+class SignatureMismatch(ChannelError, ValueError):
+    """A request or webhook whose signature does not verify, or that is outside its window.
+
+    ``reason`` says which (``"missing header X-Shopify-Hmac-Sha256"``, ``"digest differs"``,
+    ``"timestamp 2026-11-11T08:00:00+00:00 is 12 min old, window 5 min"``); it never
+    contains the secret, the expected digest or the body.
+    """
+
+    def __init__(self, channel: str, reason: str) -> None:
+        self.channel = channel
+        self.reason = reason
+        super().__init__(f"{channel} signature rejected: {reason}")
+
+
+class MappingProblem(NamedTuple):
+    """One thing wrong in a channel payload: where, what was there, and why it cannot map."""
+
+    path: str
+    """The dotted path in the payload, e.g. ``line_items[2].price``."""
+    raw: str
+    """The value found, as text (masked when the field holds personal data), or ``<missing>``."""
+    message: str
+
+
+class MappingFailed(ChannelError, ValueError):
+    """A channel payload that cannot become a canonical order; ``problems`` lists them all."""
+
+    def __init__(self, channel: str, problems: Sequence[MappingProblem]) -> None:
+        self.channel = channel
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"  {p.path}: {p.message} (got {p.raw})" for p in self.problems]
+        super().__init__(f"{channel} payload does not map ({count} {noun}):\n" + "\n".join(lines))
+
+
+class ChannelRequestFailed(ChannelError):
+    """A call to a channel's API failed; ``kind`` says how to react.
+
+    ``kind`` is ``transient`` (retry later), ``rate_limited`` (retry after
+    ``retry_after``), ``auth_expired`` (refresh the token, then retry) or ``permanent``
+    (do not retry). ``status`` is the HTTP status (``None`` when no response came) and
+    ``code`` the platform's own error code, when it sent one.
+    """
+
+    def __init__(
+        self,
+        channel: str,
+        kind: str,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        retry_after: timedelta | None = None,
+    ) -> None:
+        self.channel = channel
+        self.kind = kind
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+        super().__init__(
+            f"{channel} request failed ({kind}): {message}",
+            retryable=kind in ("transient", "rate_limited"),
+        )
+
+
+class InvalidChannelInput(ChannelError, ValueError):
+    """Input a channel helper cannot take: an unreadable cursor, address or export row."""
 
 
 class EventError(OrderkitError):
