@@ -24,7 +24,7 @@ from orderkit.discounts._quote import AppliedDiscount, LineQuote, Quote, Shippin
 from orderkit.discounts._rule_base import Target
 from orderkit.discounts._rules import Rule
 from orderkit.discounts._ruleset import Plan, RuleSet
-from orderkit.discounts._scope import _WIDE, Gift, Miss, Proposal, Scope, total_of
+from orderkit.discounts._scope import _WIDE, Gift, Miss, Proposal, Scope, Units, total_of
 from orderkit.errors import CurrencyMismatch
 from orderkit.money import Money, minor_unit
 
@@ -33,6 +33,8 @@ __all__ = ["price"]
 _BASE_NAMES = {"current": "subtotal", "original": "subtotal before discounts"}
 _NO_LINES = Miss("no_lines")
 _line_id = attrgetter("line_id")
+_new = tuple.__new__
+"""Builds a named tuple from a tuple, skipping its keyword-handling constructor."""
 
 
 def price(cart: Cart, rules: RuleSet) -> Quote:
@@ -233,13 +235,16 @@ class _Pricing:
                 self._layer(stage)
         currency = self.currency
         lines = tuple(
-            LineQuote(
-                line.line_id,
-                line.sku,
-                line.quantity,
-                currency,
-                self.original[i],
-                tuple(self.line_discounts[i]),
+            _new(
+                LineQuote,
+                (
+                    line.line_id,
+                    line.sku,
+                    line.quantity,
+                    currency,
+                    self.original[i],
+                    tuple(self.line_discounts[i]),
+                ),
             )
             for i, line in enumerate(self.lines)
         )
@@ -325,6 +330,11 @@ class _Pricing:
         seen = (step.target_key, step.base)
         scope = self.scopes.get(seen)
         if scope is None:
+            left = total_of(current, lines)
+            if step.base == "original":
+                base = total_of(self.original, lines)
+            else:
+                base = left if entry is current else total_of(entry, lines)
             scope = self.scopes[seen] = Scope(
                 self.currency,
                 self.digits,
@@ -333,9 +343,10 @@ class _Pricing:
                 self.keys,
                 self.quantities,
                 current,
-                total_of(self.original if step.base == "original" else entry, lines),
+                base,
                 shipping,
                 self.member_tier,
+                left,
             )
         outcome = step.propose(scope)
         if isinstance(outcome, Miss):
@@ -380,7 +391,9 @@ class _Pricing:
         for i, units in per_line.items():
             if units:
                 current[i] -= units
-                line_discounts[i].append(AppliedDiscount(rule_id, layer, kind, units, currency))
+                line_discounts[i].append(
+                    _new(AppliedDiscount, (rule_id, layer, kind, units, currency))
+                )
         if proposal.shipping:
             self.shipping -= proposal.shipping
             self.shipping_discounts.append(
@@ -423,10 +436,16 @@ class _Pricing:
                 ("other", winner.rule_id),
                 ("other_amount", money(chosen[2])),
             )
+        shown = self._shown
         for step, outcome in zip(stage.steps, outcomes, strict=True):
             if isinstance(outcome, Miss):
                 entry = AuditEntry(
-                    name, step.rule_id, step.kind, "not_matched", outcome.reason, outcome.facts
+                    name,
+                    step.rule_id,
+                    step.kind,
+                    "not_matched",
+                    outcome.reason,
+                    shown(outcome.facts),
                 )
             elif isinstance(outcome, _Dropped):
                 other = outcome.other
@@ -437,7 +456,7 @@ class _Pricing:
                     step.kind,
                     "dropped",
                     outcome.reason,
-                    facts + outcome.proposal.facts,
+                    facts + shown(outcome.proposal.facts),
                     money(outcome.proposal.total),
                 )
             elif winner is None or step is winner:
@@ -448,7 +467,7 @@ class _Pricing:
                     step.kind,
                     "applied",
                     "matched",
-                    outcome.facts,
+                    shown(outcome.facts),
                     proposed,
                     proposed,
                     self.remainders.get(step.rule_id, ()),
@@ -460,10 +479,17 @@ class _Pricing:
                     step.kind,
                     "dropped",
                     reason,
-                    beaten + outcome.facts,
+                    beaten + shown(outcome.facts),
                     money(outcome.total),
                 )
             entries.append(entry)
+
+    def _shown(self, facts: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:
+        """Facts with their minor-unit amounts as money."""
+        money = self._money
+        return tuple(
+            (name, money(value.units) if type(value) is Units else value) for name, value in facts
+        )
 
     def _money(self, units: int) -> Money:
         """Minor units as money; one object per amount in a quote (money is immutable)."""

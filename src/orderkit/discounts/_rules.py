@@ -22,6 +22,7 @@ from orderkit.discounts._rule_base import (
     RuleBase,
 )
 from orderkit.discounts._scope import Gift, Miss, Proposal, Scope
+from orderkit.money import Money
 
 __all__ = [
     "AmountOffRule",
@@ -51,7 +52,7 @@ def _amount_off(scope: Scope, amount: int, lead: Facts = ()) -> Outcome:
 
     ``lead`` goes before the proposal's own facts.
     """
-    left = scope.left()
+    left = scope.left
     if left == 0:
         return Miss("nothing_left")
     total = min(amount, left)
@@ -61,7 +62,7 @@ def _amount_off(scope: Scope, amount: int, lead: Facts = ()) -> Outcome:
 
 def _percent_off(scope: Scope, percent: Decimal, lead: Facts = ()) -> Outcome:
     """``percent`` of what is left on the targeted lines, rounded once, then split."""
-    left = scope.left()
+    left = scope.left
     if left == 0:
         return Miss("nothing_left")
     total = scope.round(left * percent, _HUNDRED)
@@ -329,7 +330,11 @@ class GiftRule(_MinSpend):
         missed = self._unmet(scope)
         if missed is not None:
             return missed
-        value = None if self.gift_value is None else scope.money(scope.units(self.gift_value))
+        value = (
+            None
+            if self.gift_value is None
+            else Money.from_minor(scope.units(self.gift_value), scope.currency)
+        )
         gift = Gift(self.id, self.gift_sku, self.gift_quantity, self.gift_title, value)
         return Proposal(0, gifts=(gift,))
 

@@ -16,7 +16,7 @@ import attrs
 from orderkit.money import Money, Rounding
 from orderkit.money._allocate import split_units
 
-__all__ = ["Gift", "Miss", "Proposal", "Scope", "spread", "total_of"]
+__all__ = ["Gift", "Miss", "Proposal", "Scope", "Units", "spread", "total_of"]
 
 _WIDE = Context(prec=60)
 _UNITS: defaultdict[int, dict[Decimal, int]] = defaultdict(dict)
@@ -37,6 +37,12 @@ class Gift:
     """What the gift would cost, for accounting; the buyer pays nothing for it."""
 
 
+class Units(NamedTuple):
+    """An amount in minor units in a rule's facts; the audit log shows it as money."""
+
+    units: int
+
+
 class Scope(NamedTuple):
     """One rule's view of the cart at the moment it is evaluated."""
 
@@ -54,6 +60,8 @@ class Scope(NamedTuple):
     shipping: int
     """What is left to pay for shipping."""
     member_tier: str | None
+    left: int
+    """What is left to pay on the targeted lines."""
 
     def units(self, amount: Decimal) -> int:
         """A rule amount in minor units (rule sets are validated to the minor unit)."""
@@ -65,18 +73,14 @@ class Scope(NamedTuple):
             found = known[amount] = int(amount.scaleb(self.digits))
         return found
 
-    def money(self, units: int) -> Money:
-        """Minor units as money."""
-        return Money.from_minor(units, self.currency)
+    def money(self, units: int) -> Units:
+        """Minor units for a fact, shown as money when the audit log is read."""
+        return Units(units)
 
     def round(self, numerator: Decimal | int, denominator: Decimal | int = 1) -> int:
         """``numerator / denominator`` minor units, rounded with the rule set's rounding."""
         exact = _WIDE.divide(numerator, denominator)
         return int(exact.quantize(_ONE, rounding=self.rounding, context=_WIDE))
-
-    def left(self) -> int:
-        """What is left to pay on the targeted lines."""
-        return total_of(self.current, self.lines)
 
 
 class Proposal(NamedTuple):
@@ -112,7 +116,7 @@ class Proposal(NamedTuple):
         """The whole discount in minor units."""
         return self.lines_total + self.shipping
 
-    def capped(self, cap: int, money: Money) -> Proposal:
+    def capped(self, cap: int, money: Units) -> Proposal:
         """This proposal taking off at most ``cap``: lines first, then shipping."""
         if self.total <= cap:
             return self
@@ -167,7 +171,10 @@ def spread(
     if not left:
         return dict(zip(lines, parts, strict=True)), ()
     remainders = [total * weight % whole for weight in mine]
-    by_key = sorted(range(len(mine)), key=[keys[i] for i in lines].__getitem__)
+    line_keys = [keys[i] for i in lines]
+    by_key: Sequence[int] = range(len(mine))
+    if any(map(str.__gt__, line_keys, line_keys[1:])):
+        by_key = sorted(by_key, key=line_keys.__getitem__)
     # Stable, so equal remainders keep key order.
     bumped = sorted(sorted(by_key, key=remainders.__getitem__, reverse=True)[:left])
     for n in bumped:
