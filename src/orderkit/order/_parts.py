@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from orderkit.clock import UtcDateTime
 from orderkit.money import Money
@@ -96,19 +96,27 @@ class OrderLine(_Frozen):
     tax: Amount | None = None
     is_gift: bool = False
 
-    @model_validator(mode="after")
-    def _check(self) -> OrderLine:
-        currency = self.unit_price.currency
-        for name in ("discount", "tax"):
-            value: Money | None = getattr(self, name)
-            if value is not None and value.currency != currency:
-                raise ValueError(f"{name} is in {value.currency} but the unit price in {currency}")
-        if self.discount is not None and self.discount > self.subtotal:
+    # A field validator, not a model one: pydantic runs "after" model validators again
+    # whenever a line is passed into an order, and this check is the costly part.
+    @field_validator("discount", "tax")
+    @classmethod
+    def _check(cls, value: Money | None, info: ValidationInfo) -> Money | None:
+        price: Money | None = info.data.get("unit_price")
+        if value is None or price is None:
+            return value
+        if value.currency != price.currency:
             raise ValueError(
-                f"discount {self.discount} exceeds the line subtotal {self.subtotal} "
-                f"of line {self.line_id!r}"
+                f"{info.field_name} is in {value.currency} but the unit price in {price.currency}"
             )
-        return self
+        quantity = info.data.get("quantity")
+        if info.field_name == "discount" and quantity is not None:
+            subtotal = price * quantity
+            if value > subtotal:
+                raise ValueError(
+                    f"discount {value} exceeds the line subtotal {subtotal} "
+                    f"of line {info.data.get('line_id')!r}"
+                )
+        return value
 
     @property
     def currency(self) -> str:
