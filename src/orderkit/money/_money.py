@@ -9,6 +9,7 @@ from decimal import (
     Inexact,
     InvalidOperation,
     Overflow,
+    Rounded,
 )
 from typing import Any, ClassVar, Final, Self, TypeAlias
 
@@ -33,6 +34,10 @@ _EXACT: Final = Context(
 )
 """Arithmetic on money is exact or refused, whatever the host's decimal context says."""
 _WIDE: Final = Context(prec=_DIGITS, traps=[InvalidOperation, Overflow, DivisionByZero])
+_KEEPS_EXPONENT: Final = Context(
+    prec=_DIGITS, traps=[InvalidOperation, Inexact, Rounded, Overflow, DivisionByZero]
+)
+"""Refuses any rounding, so a product by an int keeps the amount's exponent or raises."""
 _TOO_LONG: Final = f"more than {_DIGITS} significant digits cannot be kept exact"
 
 
@@ -188,6 +193,11 @@ class Money:
         return self._make(_exact(_EXACT.subtract, self._amount, other._amount), self._currency)
 
     def __mul__(self, factor: int | Decimal) -> Money:
+        if type(factor) is int:
+            try:
+                return self._make(_KEEPS_EXPONENT.multiply(self._amount, factor), self._currency)
+            except (Rounded, Overflow):
+                pass
         if isinstance(factor, Money):
             return NotImplemented
         product = _exact(_EXACT.multiply, self._amount, to_decimal(factor))
