@@ -51,6 +51,7 @@ catch either ``CurrencyMismatch`` or plain ``ValueError``::
     ├── ChannelError                      channel adapters (``retryable`` says whether to retry)
     │   ├── SignatureMismatch (ValueError) a webhook or request signature that does not verify
     │   ├── MappingFailed (ValueError)     every problem of a payload, each naming its path
+    │   ├── FieldMapInvalid (ConfigError)  every problem of a field map, each naming its field
     │   ├── ChannelRequestFailed           a failed call: transient, rate-limited, auth, permanent
     │   └── InvalidChannelInput (ValueError) an unreadable cursor, address or export row
     └── EventError
@@ -83,6 +84,8 @@ __all__ = [
     "EvaluationOutOfOrder",
     "EventError",
     "ExceedsReservation",
+    "FieldMapInvalid",
+    "FieldMapProblem",
     "HandlerFailed",
     "HealthError",
     "InsufficientStock",
@@ -628,6 +631,25 @@ class ChannelRequestFailed(ChannelError):
 
 class InvalidChannelInput(ChannelError, ValueError):
     """Input a channel helper cannot take: an unreadable cursor, address or export row."""
+
+
+class FieldMapProblem(NamedTuple):
+    """One thing wrong in a field map: the field's dotted path and what is wrong with it."""
+
+    field: str
+    """E.g. ``lines.fields.unit_price.convert`` or ``status.table.TRADE_CLOSED``."""
+    message: str
+
+
+class FieldMapInvalid(ChannelError, ConfigError):
+    """A field map failed validation; ``problems`` lists every problem found (MISSION C2)."""
+
+    def __init__(self, problems: Sequence[FieldMapProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = [f"  {p.field or '(field map)'}: {p.message}" for p in self.problems]
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"invalid field map ({count} {noun}):\n" + "\n".join(lines))
 
 
 class EventError(OrderkitError):

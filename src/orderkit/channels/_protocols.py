@@ -8,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
+from orderkit.channels._signing import SignedRequest
 from orderkit.channels._types import (
     ChannelOrder,
     Classification,
@@ -24,10 +25,28 @@ __all__ = ["AsyncChannelClient", "ChannelClient", "OrderMapper", "Signer", "Webh
 
 @runtime_checkable
 class Signer(Protocol):
-    """Signs an API request: a pure function of its parameters, body, secret and time."""
+    """Signs API requests: a pure function of the parameters, body, secret and time.
 
-    def sign(self, params: Mapping[str, str], body: bytes, timestamp: datetime) -> str:
-        """The signature to send with ``params`` and ``body`` at ``timestamp``."""
+    The signer holds the app's key and secret; the caller passes the time in.
+    """
+
+    @property
+    def channel(self) -> str:
+        """The channel whose requests this signs (``taobao``, ``pinduoduo``, ``doudian``)."""
+        ...
+
+    def sign(self, params: Mapping[str, str], body: bytes = b"") -> str:
+        """The signature over ``params`` exactly as sent (timestamp included) and ``body``."""
+        ...
+
+    def signed_request(
+        self,
+        api: str,
+        params: Mapping[str, object],
+        at: datetime,
+        access_token: str | None = None,
+    ) -> SignedRequest:
+        """Everything to send for one call of ``api`` at ``at``, signature included."""
         ...
 
 
@@ -59,8 +78,15 @@ class OrderMapper(Protocol):
 class ChannelClient(Protocol):
     """A channel's API over an ``httpx.Client`` the host owns."""
 
-    channel: str
-    http: httpx.Client
+    @property
+    def channel(self) -> str:
+        """The channel's name, as in :class:`~orderkit.order.ChannelRef`."""
+        ...
+
+    @property
+    def http(self) -> httpx.Client:
+        """The host's client, which the host configures and closes."""
+        ...
 
     def fetch_orders(self, cursor: SyncCursor) -> OrderPage:
         """The page of orders at ``cursor`` and the cursor after it."""
@@ -87,8 +113,15 @@ class ChannelClient(Protocol):
 class AsyncChannelClient(Protocol):
     """:class:`ChannelClient` over an ``httpx.AsyncClient``."""
 
-    channel: str
-    http: httpx.AsyncClient
+    @property
+    def channel(self) -> str:
+        """The channel's name, as in :class:`~orderkit.order.ChannelRef`."""
+        ...
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The host's client, which the host configures and closes."""
+        ...
 
     async def fetch_orders(self, cursor: SyncCursor) -> OrderPage:
         """The page of orders at ``cursor`` and the cursor after it."""

@@ -98,6 +98,44 @@ class SyncCursor(BaseModel):
     until: UtcDateTime
     page: str | None = None
 
+    @classmethod
+    def start(cls, channel: str, since: datetime, until: datetime) -> SyncCursor:
+        """A sync of the orders updated from ``since`` up to ``until`` (usually now).
+
+        >>> from datetime import UTC
+        >>> cursor = SyncCursor.start("shopify", datetime(2026, 11, 11, tzinfo=UTC),
+        ...                           datetime(2026, 11, 11, 3, tzinfo=UTC))
+        >>> cursor.window(timedelta(hours=2))[1].hour
+        2
+        >>> cursor = cursor.after("page-2", timedelta(hours=2))
+        >>> cursor.page, cursor.since.hour
+        ('page-2', 0)
+        >>> cursor = cursor.after(None, timedelta(hours=2))
+        >>> cursor.page, cursor.since.hour
+        (None, 2)
+        >>> cursor.after(None, timedelta(hours=2)) is None
+        True
+        """
+        if since >= until:
+            raise InvalidChannelInput(f"a sync from {since} must start before {until}")
+        return cls(channel=channel, since=since, until=until)
+
+    def window(self, size: timedelta) -> tuple[datetime, datetime]:
+        """The half-open window ``[since, end)`` this cursor fetches, ending by ``until``."""
+        return self.since, min(self.since + size, self.until)
+
+    def after(self, page: str | None, size: timedelta) -> SyncCursor | None:
+        """The cursor after a page: the next page's token, else the next window, else ``None``.
+
+        ``None`` means the sync has reached ``until``; start the next one from there.
+        """
+        if page is not None:
+            return self.model_copy(update={"page": page})
+        end = self.window(size)[1]
+        if end >= self.until:
+            return None
+        return self.model_copy(update={"since": end, "page": None})
+
     def to_json(self) -> str:
         """The cursor as JSON text, to store."""
         return self.model_dump_json()

@@ -23,6 +23,7 @@ from typing import Annotated
 import attrs
 from pydantic import AfterValidator, Field
 
+from orderkit._pii import mask_phone_digits
 from orderkit.clock import UtcDateTime, require_aware
 from orderkit.lifecycle.policies._models import Duration, PolicyConfig, Record
 from orderkit.order import Address, Amount, NonEmptyStr, Order
@@ -178,10 +179,7 @@ def mask_phone(phone: str) -> str:
     >>> mask_phone("+86 138-0013-8000"), mask_phone("88886666"), mask_phone("12")
     ('138****8000', '****66', '****')
     """
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) >= 11:
-        return f"{digits[-11:-8]}****{digits[-4:]}"
-    return "****" + digits[-2:] if len(digits) >= 4 else "****"
+    return mask_phone_digits(phone)
 
 
 def _same_phone(a: str, b: str) -> bool:

@@ -42,6 +42,7 @@ from typing import Annotated, Any, Literal, NamedTuple, Self, TypeAlias
 
 from pydantic import Field, JsonValue, model_validator
 
+from orderkit import _pii
 from orderkit.clock import require_aware
 from orderkit.errors import InvalidVelocityState, LateEvent
 from orderkit.health._crosscheck import mask_phone
@@ -197,11 +198,7 @@ def mask_key(value: str) -> str:
     >>> mask_key("idfa-7f3a9c"), mask_key("dev-42"), mask_key("abc")
     ('idf****3a9c', 'd****2', '****')
     """
-    if len(value) >= 8:
-        return f"{value[:3]}****{value[-4:]}"
-    if len(value) >= 4:
-        return f"{value[0]}****{value[-1]}"
-    return "****"
+    return _pii.mask_key(value)
 
 
 def _span(window: timedelta) -> str:
