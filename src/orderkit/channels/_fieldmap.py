@@ -7,7 +7,6 @@ it. Paths are dotted with list indices (``customer.default_address.phone``,
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Final, Self, TypeAlias
@@ -24,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from orderkit._loading import parse_json, parse_yaml
 from orderkit.errors import FieldMapInvalid, FieldMapProblem
 from orderkit.lifecycle import OrderState
 
@@ -299,26 +299,12 @@ class FieldMap(_Spec):
     @classmethod
     def from_json(cls, text: str | bytes) -> FieldMap:
         """Load a field map from JSON text."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise FieldMapInvalid([FieldMapProblem("", f"not valid JSON: {error}")]) from None
-        return cls.load(data)
+        return cls.load(parse_json(text, _invalid))
 
     @classmethod
     def from_yaml(cls, text: str) -> FieldMap:
         """Load a field map from YAML text (needs ``orderkit[yaml]``)."""
-        try:
-            import yaml
-        except ImportError as missing:
-            raise ImportError(
-                "FieldMap.from_yaml needs PyYAML: pip install 'orderkit[yaml]'"
-            ) from missing
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise FieldMapInvalid([FieldMapProblem("", f"not valid YAML: {error}")]) from None
-        return cls.load(data)
+        return cls.load(parse_yaml(text, "FieldMap.from_yaml", _invalid))
 
 
 _SECTIONS: Final = frozenset({"customer", "shipping_address"})
@@ -337,3 +323,7 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
 
 def _message(msg: str) -> str:
     return msg.removeprefix("Value error, ")
+
+
+def _invalid(reason: str) -> Exception:
+    return FieldMapInvalid([FieldMapProblem("", reason)])

@@ -7,7 +7,6 @@ rule and field (:class:`~orderkit.errors.RuleSetInvalid`).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Mapping
 from functools import cached_property
@@ -16,6 +15,7 @@ from typing import Any, Literal
 import attrs
 from pydantic import Field, ValidationError, model_validator
 
+from orderkit._loading import parse_json, parse_yaml
 from orderkit.discounts._rule_base import FieldProblem, Frozen
 from orderkit.discounts._rules import Rule
 from orderkit.errors import InvalidAmount, RuleProblem, RuleSetInvalid
@@ -157,26 +157,12 @@ class RuleSet(Frozen):
     @classmethod
     def from_json(cls, text: str | bytes) -> RuleSet:
         """Load a rule set from JSON text."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise RuleSetInvalid([RuleProblem("", "", f"not valid JSON: {error}")]) from None
-        return cls.load(data)
+        return cls.load(parse_json(text, _invalid))
 
     @classmethod
     def from_yaml(cls, text: str) -> RuleSet:
         """Load a rule set from YAML text (needs ``orderkit[yaml]``)."""
-        try:
-            import yaml
-        except ImportError as missing:
-            raise ImportError(
-                "RuleSet.from_yaml needs PyYAML: pip install 'orderkit[yaml]'"
-            ) from missing
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise RuleSetInvalid([RuleProblem("", "", f"not valid YAML: {error}")]) from None
-        return cls.load(data)
+        return cls.load(parse_yaml(text, "RuleSet.from_yaml", _invalid))
 
 
 @attrs.frozen
@@ -251,3 +237,7 @@ def _rule_name(raw_rules: object, index: int) -> str:
         if isinstance(raw, Mapping) and isinstance(raw.get("id"), str) and raw["id"]:
             return str(raw["id"])
     return f"rules[{index}]"
+
+
+def _invalid(reason: str) -> Exception:
+    return RuleSetInvalid([RuleProblem("", "", reason)])

@@ -13,7 +13,6 @@ A card compiles once, on first use, into plain tuples and closures
 
 from __future__ import annotations
 
-import json
 import operator
 from bisect import bisect_right
 from collections import Counter
@@ -27,6 +26,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self, TypeAlias
 import attrs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from orderkit._loading import parse_json, parse_yaml
 from orderkit.clock import require_aware
 from orderkit.errors import InvalidSignal, ScorecardInvalid, ScorecardProblem
 
@@ -395,26 +395,12 @@ class Scorecard(_Config):
     @classmethod
     def from_json(cls, text: str | bytes) -> Scorecard:
         """Load a scorecard from JSON text."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ScorecardInvalid([ScorecardProblem("", f"not valid JSON: {error}")]) from None
-        return cls.load(data)
+        return cls.load(parse_json(text, _invalid))
 
     @classmethod
     def from_yaml(cls, text: str) -> Scorecard:
         """Load a scorecard from YAML text (needs ``orderkit[yaml]``)."""
-        try:
-            import yaml
-        except ImportError as missing:
-            raise ImportError(
-                "Scorecard.from_yaml needs PyYAML: pip install 'orderkit[yaml]'"
-            ) from missing
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise ScorecardInvalid([ScorecardProblem("", f"not valid YAML: {error}")]) from None
-        return cls.load(data)
+        return cls.load(parse_yaml(text, "Scorecard.from_yaml", _invalid))
 
 
 @attrs.frozen
@@ -481,3 +467,7 @@ def _path(loc: tuple[int | str, ...], raw_dimensions: object) -> str:
         elif not (n and loc[n - 1] == "normaliser" and part in _KINDS):
             parts.append(str(part))
     return ".".join(parts)
+
+
+def _invalid(reason: str) -> Exception:
+    return ScorecardInvalid([ScorecardProblem("", reason)])
