@@ -68,13 +68,14 @@ def to_decimal(value: object) -> Decimal:
     return result
 
 
-def _padded(value: Decimal, code: str, source: object) -> Decimal:
-    """``value`` with at least the minor unit's decimals (never rounded)."""
+def _padded(value: Decimal, code: str, source: object) -> tuple[Decimal, bool]:
+    """``value`` with at least the minor unit's decimals (never rounded), and whether it
+    fits the minor unit."""
     try:
         padded = value.quantize(quantum(code), context=_WIDE)
     except InvalidOperation:
         raise InvalidAmount(source, _TOO_LONG) from None
-    return padded if padded == value else value
+    return (padded, True) if padded == value else (value, False)
 
 
 def _exact(operation: Callable[[Decimal, Decimal], Decimal], a: Decimal, b: Decimal) -> Decimal:
@@ -107,15 +108,16 @@ class Money:
     .. versionadded:: 0.1
     """
 
-    __slots__ = ("_amount", "_currency")
+    __slots__ = ("_amount", "_currency", "_rounded")
     __match_args__: ClassVar = ("amount", "currency")
 
     _amount: Decimal
     _currency: str
+    _rounded: bool | None
 
     def __init__(self, amount: AmountLike, currency: str) -> None:
         code = normalize_code(currency)
-        self._amount = _padded(to_decimal(amount), code, amount)
+        self._amount, self._rounded = _padded(to_decimal(amount), code, amount)
         self._currency = code
 
     @classmethod
@@ -123,6 +125,7 @@ class Money:
         money = cls.__new__(cls)
         money._amount = amount
         money._currency = currency
+        money._rounded = None
         return money
 
     @classmethod
@@ -156,7 +159,11 @@ class Money:
     @property
     def is_rounded(self) -> bool:
         """Whether the amount fits the currency's minor unit exactly."""
-        return self._amount == self._amount.quantize(quantum(self._currency), context=_WIDE)
+        rounded = self._rounded
+        if rounded is None:
+            exact = self._amount.quantize(quantum(self._currency), context=_WIDE)
+            rounded = self._rounded = exact == self._amount
+        return rounded
 
     @property
     def minor_units(self) -> int:
@@ -201,7 +208,7 @@ class Money:
         if isinstance(factor, Money):
             return NotImplemented
         product = _exact(_EXACT.multiply, self._amount, to_decimal(factor))
-        return self._make(_padded(product, self._currency, factor), self._currency)
+        return self._make(_padded(product, self._currency, factor)[0], self._currency)
 
     __rmul__ = __mul__
 
