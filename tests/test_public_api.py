@@ -24,6 +24,7 @@ MODULES = [
     "orderkit.clock",
     "orderkit.errors",
     "orderkit.lifecycle.policies.errors",
+    "orderkit.testing.channels",
     "orderkit.testing.inventory",
     "orderkit.testing.plugin",
     "orderkit.testing.strategies",
