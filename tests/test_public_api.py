@@ -21,6 +21,7 @@ PACKAGES = [
     "orderkit.testing",
 ]
 MODULES = [
+    "orderkit.channels.shopify",
     "orderkit.clock",
     "orderkit.errors",
     "orderkit.lifecycle.policies.errors",
