@@ -21,6 +21,8 @@ PACKAGES = [
     "orderkit.testing",
 ]
 MODULES = [
+    "orderkit.channels.csv_export",
+    "orderkit.channels.douyin",
     "orderkit.channels.shopify",
     "orderkit.clock",
     "orderkit.errors",
