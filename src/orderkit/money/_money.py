@@ -121,18 +121,22 @@ class Money:
         self._currency = code
 
     @classmethod
-    def _make(cls, amount: Decimal, currency: str) -> Self:
+    def _make(cls, amount: Decimal, currency: str, rounded: bool | None = None) -> Self:
         money = cls.__new__(cls)
         money._amount = amount
         money._currency = currency
-        money._rounded = None
+        money._rounded = rounded
         return money
+
+    def _both_rounded(self, other: Money) -> bool | None:
+        """True when both amounts fit the minor unit (so do their sum and difference)."""
+        return True if self._rounded and other._rounded else None
 
     @classmethod
     def zero(cls, currency: str) -> Self:
         """Zero in ``currency``: the start value for ``sum(amounts, Money.zero("CNY"))``."""
         code = normalize_code(currency)
-        return cls._make(quantum(code) * 0, code)
+        return cls._make(quantum(code) * 0, code, rounded=True)
 
     @classmethod
     def from_minor(cls, units: int, currency: str) -> Self:
@@ -144,7 +148,7 @@ class Money:
         if isinstance(units, bool) or not isinstance(units, int):
             raise InvalidAmount(units, "minor units must be an int")
         code = normalize_code(currency)
-        return cls._make(_exact(_EXACT.multiply, Decimal(units), quantum(code)), code)
+        return cls._make(_exact(_EXACT.multiply, Decimal(units), quantum(code)), code, rounded=True)
 
     @property
     def amount(self) -> Decimal:
@@ -181,7 +185,7 @@ class Money:
         """
         q = quantum(self._currency)
         rounded = self._amount.quantize(q, rounding=rounding.value, context=_WIDE)
-        return self._make(rounded, self._currency)
+        return self._make(rounded, self._currency, rounded=True)
 
     def _same(self, other: Money, operation: str) -> None:
         if other._currency != self._currency:
@@ -191,18 +195,21 @@ class Money:
         if not isinstance(other, Money):
             return NotImplemented
         self._same(other, "add")
-        return self._make(_exact(_EXACT.add, self._amount, other._amount), self._currency)
+        amount = _exact(_EXACT.add, self._amount, other._amount)
+        return self._make(amount, self._currency, self._both_rounded(other))
 
     def __sub__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
         self._same(other, "subtract")
-        return self._make(_exact(_EXACT.subtract, self._amount, other._amount), self._currency)
+        amount = _exact(_EXACT.subtract, self._amount, other._amount)
+        return self._make(amount, self._currency, self._both_rounded(other))
 
     def __mul__(self, factor: int | Decimal) -> Money:
         if type(factor) is int:
             try:
-                return self._make(_KEEPS_EXPONENT.multiply(self._amount, factor), self._currency)
+                product = _KEEPS_EXPONENT.multiply(self._amount, factor)
+                return self._make(product, self._currency, self._rounded)
             except (Rounded, Overflow):
                 pass
         if isinstance(factor, Money):
@@ -213,13 +220,13 @@ class Money:
     __rmul__ = __mul__
 
     def __neg__(self) -> Money:
-        return self._make(-self._amount, self._currency)
+        return self._make(-self._amount, self._currency, self._rounded)
 
     def __pos__(self) -> Money:
         return self
 
     def __abs__(self) -> Money:
-        return self._make(abs(self._amount), self._currency)
+        return self._make(abs(self._amount), self._currency, self._rounded)
 
     def __bool__(self) -> bool:
         return bool(self._amount)
