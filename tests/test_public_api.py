@@ -23,7 +23,9 @@ PACKAGES = [
 MODULES = [
     "orderkit.channels.csv_export",
     "orderkit.channels.douyin",
+    "orderkit.channels.pinduoduo",
     "orderkit.channels.shopify",
+    "orderkit.channels.taobao",
     "orderkit.clock",
     "orderkit.errors",
     "orderkit.lifecycle.policies.errors",
