@@ -2,7 +2,9 @@
 
 Version 1 holds the tables (see :mod:`orderkit.inventory._postgres`); version 2 adds
 ``apply_operation``, which makes a reserve, release, commit or extend that Python has
-already worked out in one statement (see :mod:`orderkit.inventory._pg_apply`).
+already worked out in one statement (see :mod:`orderkit.inventory._pg_apply`); version 3
+replaces its body with one that aborts the statement instead of opening a subtransaction
+when it must hand the operation to the general path.
 """
 
 from __future__ import annotations
@@ -73,8 +75,9 @@ _TABLES: tuple[LiteralString, ...] = (
 # whether its id is taken or reservations on its keys are due. The writes then follow
 # the lock order: the operation key, the reservation (created, or updated only if it is
 # still p_before) and its expiring keys, the moves in key order (a reserve only where
-# the row is not frozen and still has enough), and journal_head last. Whatever the
-# block cannot do undoes it and leaves the operation to the general path.
+# the row is not frozen and still has enough), and journal_head last. Whatever it
+# cannot do raises OKGEN: the call is one autocommit statement, so the error undoes every
+# write (no subtransaction needed) and the caller takes the general path.
 _APPLY_OPERATION: LiteralString = """
 CREATE OR REPLACE FUNCTION {s}.apply_operation(
     p_op_key text, p_print text, p_outcome jsonb, p_before jsonb, p_after jsonb, p_entry jsonb
@@ -118,55 +121,50 @@ BEGIN
             RETURN ARRAY['refused', stocks::text];
         END IF;
     END IF;
-    BEGIN
-        LOOP
-            INSERT INTO {s}.operations (op_key, fingerprint, result)
-            VALUES (p_op_key, p_print, p_outcome) ON CONFLICT DO NOTHING;
-            EXIT WHEN FOUND;
-            SELECT ARRAY['replay', o.fingerprint, o.result::text] INTO prior
-              FROM {s}.operations o WHERE o.op_key = p_op_key;
-            IF FOUND THEN
-                RETURN prior;
-            END IF;
-        END LOOP;
-        IF p_before IS NULL THEN
-            INSERT INTO {s}.reservations (reservation_id, status, expires_at_ms, reservation)
-            VALUES (rid, status_after, expires_after, p_after) ON CONFLICT DO NOTHING;
-        ELSE
-            UPDATE {s}.reservations r
-               SET status = status_after, expires_at_ms = expires_after, reservation = p_after
-             WHERE r.reservation_id = rid AND r.reservation = p_before;
+    LOOP
+        INSERT INTO {s}.operations (op_key, fingerprint, result)
+        VALUES (p_op_key, p_print, p_outcome) ON CONFLICT DO NOTHING;
+        EXIT WHEN FOUND;
+        SELECT ARRAY['replay', o.fingerprint, o.result::text] INTO prior
+          FROM {s}.operations o WHERE o.op_key = p_op_key;
+        IF FOUND THEN
+            RETURN prior;
         END IF;
+    END LOOP;
+    IF p_before IS NULL THEN
+        INSERT INTO {s}.reservations (reservation_id, status, expires_at_ms, reservation)
+        VALUES (rid, status_after, expires_after, p_after) ON CONFLICT DO NOTHING;
+    ELSE
+        UPDATE {s}.reservations r
+           SET status = status_after, expires_at_ms = expires_after, reservation = p_after
+         WHERE r.reservation_id = rid AND r.reservation = p_before;
+    END IF;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'general path' USING ERRCODE = 'OKGEN';
+    END IF;
+    IF p_before IS NOT NULL THEN
+        DELETE FROM {s}.reservation_lines l WHERE l.reservation_id = rid;
+    END IF;
+    IF status_after = 'active' AND expires_after IS NOT NULL THEN
+        INSERT INTO {s}.reservation_lines (reservation_id, sku, location, expires_at_ms)
+        SELECT rid, l.sku, l.location, expires_after
+          FROM jsonb_to_recordset(p_after -> 'lines') AS l (sku text, location text);
+    END IF;
+    FOR move IN
+        SELECT * FROM jsonb_to_recordset(p_entry -> 'changes')
+                   AS m (sku text, location text, on_hand bigint, reserved bigint)
+         WHERE m.on_hand <> 0 OR m.reserved <> 0
+    LOOP
+        UPDATE {s}.stock s
+           SET on_hand = s.on_hand + move.on_hand, reserved = s.reserved + move.reserved,
+               updated_at_ms = at_ms
+         WHERE s.sku = move.sku AND s.location = move.location
+           AND (move.reserved <= 0
+                OR NOT s.frozen AND s.on_hand - s.reserved >= move.reserved);
         IF NOT FOUND THEN
             RAISE EXCEPTION 'general path' USING ERRCODE = 'OKGEN';
         END IF;
-        IF p_before IS NOT NULL THEN
-            DELETE FROM {s}.reservation_lines l WHERE l.reservation_id = rid;
-        END IF;
-        IF status_after = 'active' AND expires_after IS NOT NULL THEN
-            INSERT INTO {s}.reservation_lines (reservation_id, sku, location, expires_at_ms)
-            SELECT rid, l.sku, l.location, expires_after
-              FROM jsonb_to_recordset(p_after -> 'lines') AS l (sku text, location text);
-        END IF;
-        FOR move IN
-            SELECT * FROM jsonb_to_recordset(p_entry -> 'changes')
-                       AS m (sku text, location text, on_hand bigint, reserved bigint)
-             WHERE m.on_hand <> 0 OR m.reserved <> 0
-        LOOP
-            UPDATE {s}.stock s
-               SET on_hand = s.on_hand + move.on_hand, reserved = s.reserved + move.reserved,
-                   updated_at_ms = at_ms
-             WHERE s.sku = move.sku AND s.location = move.location
-               AND (move.reserved <= 0
-                    OR NOT s.frozen AND s.on_hand - s.reserved >= move.reserved);
-            IF NOT FOUND THEN
-                RAISE EXCEPTION 'general path' USING ERRCODE = 'OKGEN';
-            END IF;
-        END LOOP;
-    EXCEPTION
-        WHEN SQLSTATE 'OKGEN' THEN
-            RETURN ARRAY['general'];
-    END;
+    END LOOP;
     WITH head AS (
         UPDATE {s}.journal_head SET last_seq = last_seq + 1 RETURNING last_seq)
     INSERT INTO {s}.journal (seq, entry)
@@ -178,7 +176,13 @@ BEGIN
 END
 $$"""
 
-_MIGRATIONS: tuple[tuple[LiteralString, ...], ...] = (_TABLES, (_APPLY_OPERATION,))
+_MIGRATIONS: tuple[tuple[LiteralString, ...], ...] = (
+    _TABLES,
+    (_APPLY_OPERATION,),
+    (_APPLY_OPERATION,),
+)
+"""Version 3 reinstalls ``apply_operation`` without its exception block; a store made at
+version 1 runs both, which end in the same function."""
 
 SCHEMA_VERSION = len(_MIGRATIONS)
 """The schema version this release creates and understands."""
