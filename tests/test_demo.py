@@ -79,7 +79,7 @@ def test_demo_reserves_refuses_the_oversell_and_releases(tmp_path: Path) -> None
     assert "push to pinduoduo: 50 -> 30" in text
     assert "push to douyin: 48 -> 30" in text
     assert "requested 40, available 30; nothing was reserved" in text
-    assert "SHOPIFY-1042 cancelled: released 4 units back to stock" in text
+    assert "#1042 cancelled: released 4 units back to stock" in text
     assert "counters match the journal: yes" in text
     stock = sqlite3.connect(tmp_path / "orderkit-stock.sqlite3")
     assert stock.execute("SELECT sum(reserved) FROM stock").fetchone() == (3,)
@@ -96,3 +96,26 @@ def test_demo_scores_the_orders_and_walks_one_alert(tmp_path: Path) -> None:
     assert "12:00    fired: score 60.4 < threshold 65 for 2h >= for 2h: fired" in text
     assert "13:00     none: score 67.9 < clear_at 70: still firing" in text
     assert "14:00 resolved: score 94.5 >= clear_at 70: resolved" in text
+
+
+def test_demo_ingests_through_the_adapters_and_masks_buyers(tmp_path: Path) -> None:
+    """C1, C2, C6: both payloads map through the shipped field maps; no raw PII is printed."""
+    out = io.StringIO()
+    run(out, tmp_path, now=datetime(2026, 11, 22, tzinfo=UTC))
+    text = out.getvalue()
+    assert "buyer 张**, 138****5678; ship to 浙江-杭州-西湖区 ****" in text
+    assert "ship to Illinois-Chicago ****" in text
+    for raw in ("+13125551212", "3125551212", "Ada", "12 Analytical Way", "~AgAAAA"):
+        assert raw not in text
+
+
+def test_demo_pushes_tracking_through_retries_once(tmp_path: Path) -> None:
+    """C3, C4: 503 waits tier 1 (30 s), a 429's Retry-After of 200 s beats tier 2; a repeat
+    push is skipped."""
+    out = io.StringIO()
+    run(out, tmp_path, now=datetime(2026, 11, 22, tzinfo=UTC))
+    text = out.getvalue()
+    assert "attempt 4 at 2026-11-22 00:07:30+00:00, after 5 min" in text
+    assert "waited 0:00:30 (no real sleep in the demo)\n      waited 0:03:20" in text
+    assert "push 1: pushed after 3 attempt(s)" in text
+    assert "push 2: skipped_duplicate after 0 attempt(s)" in text

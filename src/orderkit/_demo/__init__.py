@@ -14,9 +14,10 @@ from typing import Any, TextIO
 import orderkit
 from orderkit._demo._discounts import price_orders
 from orderkit._demo._health import score_orders, watch_alert
+from orderkit._demo._ingest import ingest, print_buyer
 from orderkit._demo._inventory import reserve_orders
 from orderkit._demo._lifecycle import walk
-from orderkit._demo._mapping import from_pinduoduo, from_shopify
+from orderkit._demo._push import push_with_retries
 from orderkit.events import Event, InProcessBus, OrderCreated
 from orderkit.inventory import SQLiteStore
 from orderkit.money import Money
@@ -96,7 +97,7 @@ def run(out: TextIO, workdir: Path, now: datetime | None = None) -> list[Order]:
     """Run the demo, writing its story to ``out`` and its database under ``workdir``."""
     stamp = now or datetime.now(UTC)
     shopify_doc, pdd_doc = _payload("shopify_order.json"), _payload("pinduoduo_order.json")
-    orders = [from_shopify(shopify_doc), *from_pinduoduo(pdd_doc)]
+    orders = ingest(shopify_doc, pdd_doc)
     channel_totals = [
         Money(shopify_doc["order"]["total_price"], "USD"),
         *(Money(o["pay_amount"], "CNY") for o in pdd_doc["order_list_get_response"]["order_list"]),
@@ -105,12 +106,14 @@ def run(out: TextIO, workdir: Path, now: datetime | None = None) -> list[Order]:
     print(f"orderkit {orderkit.__version__} demo, embedded SQLite at {db_path}", file=out)
 
     print(
-        "\n1. Two channel payloads become canonical orders; order-level discounts are "
-        "split over the lines exactly (largest remainder, capped at each line)",
+        "\n1. A Shopify and a Pinduoduo payload become canonical orders through the "
+        "reference adapters' field maps; amounts are exact, Beijing times become UTC, "
+        "and personal data is masked in what is printed",
         file=out,
     )
     for order, channel_total in zip(orders, channel_totals, strict=True):
         _print_order(out, order, channel_total)
+        print_buyer(out, order)
 
     db = sqlite3.connect(db_path)
     try:
@@ -166,6 +169,13 @@ def run(out: TextIO, workdir: Path, now: datetime | None = None) -> list[Order]:
         )
         score_orders(out, orders, stamp)
         watch_alert(out, orders[1], FakeClock(stamp))
+        print(
+            f"\n8. {orders[0].order_id} ships: its tracking number is pushed to Shopify, "
+            "which fails twice; the retry policy waits out the tiers (and a longer "
+            "Retry-After), and a repeated push sends nothing",
+            file=out,
+        )
+        push_with_retries(out, orders[0], stamp)
     finally:
         db.close()
     return orders
