@@ -71,18 +71,35 @@ def parse_path(text: str) -> tuple[Step, ...]:
 
 
 def getter(steps: tuple[Step, ...]) -> Callable[[Any], Any]:
-    """A function reading ``steps`` from an object; ``None`` where anything is missing."""
+    """A function reading ``steps`` from an object; ``None`` where anything is missing.
+
+    >>> read = getter(parse_path("customer.phone"))
+    >>> read({"customer": {"phone": "13800138000"}}), read({"customer": None})
+    ('13800138000', None)
+    """
     if not steps:
         return lambda obj: obj
     if len(steps) == 1 and isinstance(key := steps[0], str):
 
         def get_key(obj: Any) -> Any:
+            if type(obj) is dict:
+                return obj.get(key)
             try:
                 return obj[key]
             except (KeyError, TypeError, IndexError):
                 return None
 
         return get_key
+    if len(steps) == 2:
+        first, second = steps
+
+        def get_pair(obj: Any) -> Any:
+            try:
+                return obj[first][second]
+            except (KeyError, TypeError, IndexError):
+                return None
+
+        return get_pair
 
     def get(obj: Any) -> Any:
         try:

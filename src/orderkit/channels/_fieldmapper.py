@@ -13,6 +13,7 @@ from orderkit.channels._converters import (
     ConverterFactory,
     MappingScope,
     NoCurrency,
+    text,
 )
 from orderkit.channels._fieldmap import FieldMap, FieldSpec, getter, parse_path
 from orderkit.channels._types import ChannelOrder
@@ -44,10 +45,14 @@ _USUAL: Final = {
 _APART: Final = ("currency", "customer", "shipping_address")
 """The order's fields compiled on their own: the currency goes first, parts are models."""
 _CONVERTED = (ValueError, TypeError, ArithmeticError, LookupError)
+_TEXT: Final = text()
+"""The built-in ``str`` converter; it returns text unchanged, so text is not passed to it."""
 
 
 class _Field(NamedTuple):
     target: str
+    key: str | None
+    """The path's only step, when it is a key: read with ``dict.get`` from a dict."""
     get: Callable[[Any], Any]
     convert: Callable[[Any, MappingScope], Any]
     default: object
@@ -105,8 +110,9 @@ def _collect(
     index: int | None = None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for target, get, convert, default, pii, where in fields:
-        raw = get(obj)
+    is_dict = type(obj) is dict
+    for target, key, get, convert, default, pii, where in fields:
+        raw = obj.get(key) if is_dict and key is not None else get(obj)
         if raw is None:
             if default is _REQUIRED:
                 problems.append(MappingProblem(_at(prefix, index, where), _MISSING, "required"))
@@ -114,6 +120,9 @@ def _collect(
             if default is None:
                 continue
             raw = default
+        if convert is _TEXT and type(raw) is str:
+            values[target] = raw
+            continue
         try:
             values[target] = convert(raw, scope)
         except NoCurrency:
@@ -158,14 +167,19 @@ class _Compiler:
     def field(self, target: str, spec: FieldSpec, at: str, *, pii: bool = False) -> _Field:
         name = spec.convert or _USUAL.get(target, "str")
         convert = self._converter(name, spec.args, at)
+        key = None
         if spec.path is not None:
-            get = getter(parse_path(spec.path))
+            steps = parse_path(spec.path)
+            if len(steps) == 1 and isinstance(steps[0], str):
+                key = steps[0]
+            get = getter(steps)
             where = spec.path
         else:
             get = _constant(spec.const)
             where = f"({at}.const)"
         default = spec.default if spec.has_default else _REQUIRED
-        return _Field(target, get, convert, default, pii or spec.pii or target in _PERSONAL, where)
+        pii = pii or spec.pii or target in _PERSONAL
+        return _Field(target, key, get, convert, default, pii, where)
 
     def _converter(
         self, name: str, args: Mapping[str, Any], at: str
@@ -203,6 +217,12 @@ class _Compiler:
         return _Part(model, (self.field(at, section, at, pii=True),), whole=True)
 
 
+def _net(line: dict[str, Any]) -> Money:
+    """The line's amount after its own discount."""
+    gross: Money = line["unit_price"] * line["quantity"]
+    return gross - line["discount"] if "discount" in line else gross
+
+
 def _constant(value: Any) -> Callable[[Any], Any]:
     return lambda obj: value
 
@@ -228,10 +248,16 @@ class FieldMapper:
         self.channel: str = field_map.channel
         build = _Compiler({**BUILTIN_CONVERTERS, **(converters or {})})
         order = field_map.order
-        self._currency = build.field("currency", order.currency, "order.currency")
+        self._currency = (build.field("currency", order.currency, "order.currency"),)
         self._order = build.fields(order, "order", apart=_APART)
-        self._customer = build.part(Customer, order.customer, "order.customer")
-        self._address = build.part(Address, order.shipping_address, "order.shipping_address")
+        self._order_and_currency = (*self._order, *self._currency)
+        customer = build.part(Customer, order.customer, "order.customer")
+        address = build.part(Address, order.shipping_address, "order.shipping_address")
+        self._parts = tuple(
+            (target, part)
+            for target, part in (("customer", customer), ("shipping_address", address))
+            if part is not None
+        )
         self._metadata = tuple(
             build.field(key, spec, f"order.metadata.{key}") for key, spec in order.metadata.items()
         )
@@ -239,10 +265,10 @@ class FieldMapper:
         self._lines_where = lines.path
         self._lines_get = getter(parse_path(lines.path))
         self._line = build.fields(lines.fields, "lines.fields")
-        self._discount = (
-            build.field("order_discount", lines.order_discount, "lines.order_discount")
+        self._discount: _Fields = (
+            (build.field("order_discount", lines.order_discount, "lines.order_discount"),)
             if lines.order_discount is not None
-            else None
+            else ()
         )
         payments = field_map.payments
         self._payments: _Payments | None = None
@@ -265,7 +291,7 @@ class FieldMapper:
     def map(self, payload: Mapping[str, Any]) -> ChannelOrder:
         """The canonical order, its state and the raw status, or ``MappingFailed``."""
         problems: list[MappingProblem] = []
-        code = _collect((self._currency,), payload, MappingScope(payload, None), problems)
+        code = _collect(self._currency, payload, MappingScope(payload, None), problems)
         scope = MappingScope(payload, code.get("currency"))
         values = _collect(self._order, payload, scope, problems)
         values["currency"] = scope.currency
@@ -273,8 +299,7 @@ class FieldMapper:
             values["metadata"] = _collect(self._metadata, payload, scope, problems)
         parts = [
             (target, part, _collect(part.fields, payload, scope, problems))
-            for target, part in (("customer", self._customer), ("shipping_address", self._address))
-            if part is not None
+            for target, part in self._parts
         ]
         lines = self._line_values(payload, scope, problems)
         payments = self._payment_values(payload, scope, problems)
@@ -305,7 +330,7 @@ class FieldMapper:
         )
         if problems:
             raise MappingFailed(self.channel, problems)
-        order = _build(Order, values, (*self._order, self._currency), payload, problems)
+        order = _build(Order, values, self._order_and_currency, payload, problems)
         if problems:
             raise MappingFailed(self.channel, problems)
         return ChannelOrder(order, state, raw_status)
@@ -325,7 +350,7 @@ class FieldMapper:
             (item, _collect(self._line, item, scope, problems, prefix, i))
             for i, item in enumerate(items)
         ]
-        if self._discount is not None and len(problems) == before:
+        if self._discount and len(problems) == before:
             self._spread(payload, scope, [line for _, line in lines], problems)
         return lines
 
@@ -337,24 +362,22 @@ class FieldMapper:
         problems: list[MappingProblem],
     ) -> None:
         """Spread the order-level discount over the lines, capped at each line's net."""
-        assert self._discount is not None
-        found = _collect((self._discount,), payload, scope, problems)
+        found = _collect(self._discount, payload, scope, problems)
         discount = found.get("order_discount")
         if not discount:
             return
         try:
             zero = Money.zero(discount.currency)
-            nets = [
-                max(line["unit_price"] * line["quantity"] - line.get("discount", zero), zero)
-                for line in lines
-            ]
+            nets = [max(_net(line), zero) for line in lines]
             shares = allocate_capped(discount, nets, nets, keys=list(range(len(lines))))
         except _CONVERTED as error:
-            problems.append(_problem(self._discount.where, discount, error, False))
+            problems.append(_problem(self._discount[0].where, discount, error, False))
             return
         for line, share in zip(lines, shares, strict=True):
-            if share or "discount" in line:
-                line["discount"] = line.get("discount", zero) + share
+            if "discount" in line:
+                line["discount"] += share
+            elif share:
+                line["discount"] = share
 
     def _payment_values(
         self, payload: Mapping[str, Any], scope: MappingScope, problems: list[MappingProblem]
