@@ -8,7 +8,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import discounts, health_score, health_velocity, inventory, lifecycle, money
+from benchmarks import (
+    channels,
+    channels_signing,
+    discounts,
+    health_score,
+    health_velocity,
+    inventory,
+    lifecycle,
+    money,
+)
 
 if __name__ == "__main__":
     print(f"Python {platform.python_version()} on {platform.machine()}, {platform.node()}")
@@ -18,3 +27,5 @@ if __name__ == "__main__":
     discounts.main()
     health_score.main()
     health_velocity.main()
+    channels.main()
+    channels_signing.main()
