@@ -21,6 +21,13 @@ def _weight_units(total: Money, weights: Sequence[Weight]) -> list[int]:
     """Scale the weights to integers that keep their exact ratios."""
     if all(type(w) is int and w >= 0 for w in weights):
         return list(weights)  # type: ignore[arg-type]
+    currency = total.currency
+    if all(
+        type(w) is Money and w.currency == currency and w.amount >= 0 and w.is_rounded
+        for w in weights
+    ):
+        # Amounts in one minor unit keep their ratios as integer counts of it.
+        return [w.minor_units for w in weights]  # type: ignore[union-attr]
     values: list[Fraction] = []
     for weight in weights:
         if isinstance(weight, Money):
@@ -80,8 +87,8 @@ def _same_kind(keys: list[K]) -> list[K]:
 
 
 def _shape(total: Money, keys: list[K], units: list[int], as_mapping: bool) -> object:
-    step = Money.from_minor(1, total.currency).amount
-    parts = [Money(step * u, total.currency) for u in units]
+    currency = total.currency
+    parts = [Money.from_minor(u, currency) for u in units]
     return dict(zip(keys, parts, strict=True)) if as_mapping else parts
 
 
