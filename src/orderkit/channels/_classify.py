@@ -199,14 +199,23 @@ def raise_for_classification(
     """
     if code is None and response.is_success:
         return response
-    kind, retry_after, reason = classify_response(
-        response, code=code, codes=codes, now=now, leak_rate=leak_rate
-    )
-    raise ChannelRequestFailed(
+    verdict = classify_response(response, code=code, codes=codes, now=now, leak_rate=leak_rate)
+    raise failed(channel, verdict, status=response.status_code, code=code)
+
+
+def failed(
+    channel: str,
+    verdict: Classification,
+    *,
+    status: int | None = None,
+    code: str | int | None = None,
+) -> ChannelRequestFailed:
+    """The typed error for a call ``verdict`` classified: kind, reason and wait carried."""
+    return ChannelRequestFailed(
         channel,
-        kind.value,
-        reason,
-        status=response.status_code,
+        verdict.kind.value,
+        verdict.reason,
+        status=status,
         code=None if code is None else str(code),
-        retry_after=retry_after,
+        retry_after=verdict.retry_after,
     )

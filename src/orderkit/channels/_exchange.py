@@ -14,6 +14,7 @@ from typing import TypeAlias, TypeVar
 
 import httpx
 
+from orderkit.channels._classify import failed
 from orderkit.channels._types import Classification
 from orderkit.errors import ChannelRequestFailed
 
@@ -31,15 +32,8 @@ def request_failed(
     channel: str, failure: httpx.Response | httpx.HTTPError, classify: Classifier
 ) -> ChannelRequestFailed:
     """The typed error for a failed response or transport error, classified by the adapter."""
-    verdict = classify(failure)
     status = failure.status_code if isinstance(failure, httpx.Response) else None
-    return ChannelRequestFailed(
-        channel,
-        verdict.kind.value,
-        verdict.reason,
-        status=status,
-        retry_after=verdict.retry_after,
-    )
+    return failed(channel, classify(failure), status=status)
 
 
 def drive(exchange: Exchange[T], http: httpx.Client, channel: str, classify: Classifier) -> T:
