@@ -108,6 +108,32 @@ def test_one_currency_per_order_names_every_offending_field() -> None:
 @pytest.mark.parametrize(
     ("changes", "fragment"),
     [
+        (
+            {"lines": [_line("1"), _line("2", unit_price=Money("1.00", "USD"))]},
+            "lines[1].unit_price is in USD",
+        ),
+        (
+            {
+                "payments": [
+                    Payment(payment_id="P", method="card", amount=Money("1", "EUR"), paid_at=T0)
+                ]
+            },
+            "payments[0].amount is in EUR",
+        ),
+        ({"shipping_fee": Money("1.00", "JPY")}, "shipping_fee is in JPY"),
+    ],
+)
+def test_every_amount_of_an_order_is_held_to_the_order_currency(
+    changes: dict[str, Any], fragment: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _order(**changes)
+    assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
         ({"quantity": 0}, "greater than 0"),
         ({"sku": "   "}, "at least 1 character"),
         ({"unit_price": Money("-1.00", "CNY")}, "negative"),

@@ -70,6 +70,27 @@ class Order(_Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> Order:
+        if self._plainly_valid():
+            return self
+        if problems := self._problems():
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _plainly_valid(self) -> bool:
+        """The common case, cheaply: no shipments, unique line ids, one currency.
+
+        A line's discount and tax are already in its unit price's currency.
+        """
+        currency, lines = self.currency, self.lines
+        return (
+            not self.shipments
+            and len({line.line_id for line in lines}) == len(lines)
+            and all(line.unit_price.currency == currency for line in lines)
+            and all(payment.amount.currency == currency for payment in self.payments)
+            and (self.shipping_fee is None or self.shipping_fee.currency == currency)
+        )
+
+    def _problems(self) -> list[str]:
         problems = [
             f"{where} is in {money.currency}, not the order currency {self.currency}"
             for where, money in self._amounts()
@@ -87,9 +108,7 @@ class Order(_Frozen):
                 problems.append(f"shipment names unknown line id {line_id!r}")
             elif quantity > (ordered := self.line(line_id).quantity):
                 problems.append(f"line {line_id!r} ships {quantity} but only {ordered} ordered")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+        return problems
 
     def _amounts(self) -> Iterator[tuple[str, Money]]:
         for i, line in enumerate(self.lines):
