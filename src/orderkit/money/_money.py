@@ -72,7 +72,7 @@ def _padded(value: Decimal, code: str, source: object) -> tuple[Decimal, bool]:
     """``value`` with at least the minor unit's decimals (never rounded), and whether it
     fits the minor unit."""
     try:
-        padded = value.quantize(quantum(code), context=_WIDE)
+        padded = _WIDE.quantize(value, quantum(code))
     except InvalidOperation:
         raise InvalidAmount(source, _TOO_LONG) from None
     return (padded, True) if padded == value else (value, False)
@@ -165,7 +165,7 @@ class Money:
         """Whether the amount fits the currency's minor unit exactly."""
         rounded = self._rounded
         if rounded is None:
-            exact = self._amount.quantize(quantum(self._currency), context=_WIDE)
+            exact = _WIDE.quantize(self._amount, quantum(self._currency))
             rounded = self._rounded = exact == self._amount
         return rounded
 
@@ -175,7 +175,7 @@ class Money:
         digits = MINOR_UNITS[self._currency]
         if not self.is_rounded:
             raise NotRounded(self._amount, self._currency, digits)
-        return int(self._amount.scaleb(digits, context=_WIDE))
+        return int(_WIDE.scaleb(self._amount, digits))
 
     def round(self, rounding: Rounding = Rounding.HALF_UP) -> Money:
         """Round to the minor unit, half-up unless another mode is named.
