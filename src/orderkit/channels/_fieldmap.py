@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from orderkit._loading import parse_json, parse_yaml
+from orderkit._loading import Loadable
 from orderkit.errors import FieldMapInvalid, FieldMapProblem
 from orderkit.lifecycle import OrderState
 
@@ -278,7 +278,7 @@ class StatusSection(_Spec):
         return table
 
 
-class FieldMap(_Spec):
+class FieldMap(_Spec, Loadable):
     """How one platform's order payload becomes a canonical order and its state (C2).
 
     >>> field_map = FieldMap.load({
@@ -304,24 +304,14 @@ class FieldMap(_Spec):
     status: StatusSection
 
     @classmethod
-    def load(cls, data: Mapping[str, Any]) -> FieldMap:
-        """Validate a field map given as plain data; every problem is reported at once."""
-        try:
-            return cls.model_validate(data)
-        except ValidationError as invalid:
-            raise FieldMapInvalid(
-                [FieldMapProblem(_dotted(e["loc"]), _message(e["msg"])) for e in invalid.errors()]
-            ) from None
+    def _refused(cls, invalid: ValidationError, data: Mapping[str, Any]) -> Exception:
+        return FieldMapInvalid(
+            [FieldMapProblem(_dotted(e["loc"]), _message(e["msg"])) for e in invalid.errors()]
+        )
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> FieldMap:
-        """Load a field map from JSON text."""
-        return cls.load(parse_json(text, _invalid))
-
-    @classmethod
-    def from_yaml(cls, text: str) -> FieldMap:
-        """Load a field map from YAML text (needs ``orderkit[yaml]``)."""
-        return cls.load(parse_yaml(text, "FieldMap.from_yaml", _invalid))
+    def _unparsable(cls, reason: str) -> Exception:
+        return FieldMapInvalid([FieldMapProblem("", reason)])
 
 
 _SECTIONS: Final = frozenset({"customer", "shipping_address"})
@@ -340,7 +330,3 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
 
 def _message(msg: str) -> str:
     return msg.removeprefix("Value error, ")
-
-
-def _invalid(reason: str) -> Exception:
-    return FieldMapInvalid([FieldMapProblem("", reason)])

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import attrs
 from pydantic import Field, ValidationError, model_validator
 
-from orderkit._loading import parse_json, parse_yaml
+from orderkit._loading import Loadable
 from orderkit.discounts._rule_base import FieldProblem, Frozen
 from orderkit.discounts._rules import Rule
 from orderkit.errors import InvalidAmount, RuleProblem, RuleSetInvalid
@@ -45,7 +45,7 @@ DEFAULT_LAYERS = (
 """Member-tier discount, then shop coupon, then platform red packet (MISSION D1)."""
 
 
-class RuleSet(Frozen):
+class RuleSet(Frozen, Loadable):
     """Everything the engine prices with, validated as a whole.
 
     ``conflicts`` lists pairs of rule ids or tags that never apply together: ``["coupon",
@@ -147,22 +147,12 @@ class RuleSet(Frozen):
         return Plan.build(self)
 
     @classmethod
-    def load(cls, data: Mapping[str, Any]) -> RuleSet:
-        """Validate a rule set given as plain data; every problem is reported at once."""
-        try:
-            return cls.model_validate(data)
-        except ValidationError as invalid:
-            raise RuleSetInvalid(_problems(invalid, data)) from None
+    def _refused(cls, invalid: ValidationError, data: Mapping[str, Any]) -> Exception:
+        return RuleSetInvalid(_problems(invalid, data))
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> RuleSet:
-        """Load a rule set from JSON text."""
-        return cls.load(parse_json(text, _invalid))
-
-    @classmethod
-    def from_yaml(cls, text: str) -> RuleSet:
-        """Load a rule set from YAML text (needs ``orderkit[yaml]``)."""
-        return cls.load(parse_yaml(text, "RuleSet.from_yaml", _invalid))
+    def _unparsable(cls, reason: str) -> Exception:
+        return RuleSetInvalid([RuleProblem("", "", reason)])
 
 
 @attrs.frozen
@@ -237,7 +227,3 @@ def _rule_name(raw_rules: object, index: int) -> str:
         if isinstance(raw, Mapping) and isinstance(raw.get("id"), str) and raw["id"]:
             return str(raw["id"])
     return f"rules[{index}]"
-
-
-def _invalid(reason: str) -> Exception:
-    return RuleSetInvalid([RuleProblem("", "", reason)])

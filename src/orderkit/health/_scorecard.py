@@ -26,7 +26,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self, TypeAlias
 import attrs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from orderkit._loading import parse_json, parse_yaml
+from orderkit._loading import Loadable
 from orderkit.clock import require_aware
 from orderkit.errors import InvalidSignal, ScorecardInvalid, ScorecardProblem
 
@@ -307,7 +307,7 @@ DEFAULT_BANDS = (
 """Healthy at 80 and above, watch from 65, at risk below 65: the H1 alert line."""
 
 
-class Scorecard(_Config):
+class Scorecard(_Config, Loadable):
     """A versioned set of weighted dimensions, with caps, bands and a missing-signal policy.
 
     ``missing`` says what a dimension without a signal does:
@@ -385,22 +385,12 @@ class Scorecard(_Config):
         return copied
 
     @classmethod
-    def load(cls, data: Mapping[str, Any]) -> Scorecard:
-        """Validate a scorecard given as plain data; every problem is reported at once."""
-        try:
-            return cls.model_validate(data)
-        except ValidationError as invalid:
-            raise ScorecardInvalid(_problems(invalid, data)) from None
+    def _refused(cls, invalid: ValidationError, data: Mapping[str, Any]) -> Exception:
+        return ScorecardInvalid(_problems(invalid, data))
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> Scorecard:
-        """Load a scorecard from JSON text."""
-        return cls.load(parse_json(text, _invalid))
-
-    @classmethod
-    def from_yaml(cls, text: str) -> Scorecard:
-        """Load a scorecard from YAML text (needs ``orderkit[yaml]``)."""
-        return cls.load(parse_yaml(text, "Scorecard.from_yaml", _invalid))
+    def _unparsable(cls, reason: str) -> Exception:
+        return ScorecardInvalid([ScorecardProblem("", reason)])
 
 
 @attrs.frozen
@@ -467,7 +457,3 @@ def _path(loc: tuple[int | str, ...], raw_dimensions: object) -> str:
         elif not (n and loc[n - 1] == "normaliser" and part in _KINDS):
             parts.append(str(part))
     return ".".join(parts)
-
-
-def _invalid(reason: str) -> Exception:
-    return ScorecardInvalid([ScorecardProblem("", reason)])
