@@ -109,7 +109,9 @@ class OrderLine(_Frozen):
                 f"{info.field_name} is in {value.currency} but the unit price in {price.currency}"
             )
         quantity = info.data.get("quantity")
-        if info.field_name == "discount" and quantity is not None:
+        # Both amounts are non-negative and the quantity positive, so a discount no larger
+        # than the unit price fits the subtotal without multiplying.
+        if info.field_name == "discount" and quantity is not None and value > price:
             subtotal = price * quantity
             if value > subtotal:
                 raise ValueError(
