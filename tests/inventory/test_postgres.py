@@ -19,7 +19,14 @@ import pytest
 from psycopg import errors, sql
 from psycopg.conninfo import make_conninfo
 
-from orderkit.errors import ConfigError, InsufficientStock, ReservationError, UnknownReservation
+from orderkit.errors import (
+    ConfigError,
+    DuplicateOperation,
+    InsufficientStock,
+    ReservationError,
+    SkuFrozen,
+    UnknownReservation,
+)
 from orderkit.inventory import (
     Line,
     OversoldPolicy,
@@ -28,6 +35,8 @@ from orderkit.inventory import (
     ReservationStatus,
     check,
 )
+from orderkit.inventory._pg_apply import Recorded, Snapshot, apply
+from orderkit.inventory._store import to_ms
 from orderkit.testing.inventory import T0, ReservationStoreContract, StoreFactory
 
 pytestmark = pytest.mark.postgres
@@ -245,7 +254,7 @@ def test_a_version_1_schema_is_upgraded_in_place(
     upgraded = stores.open(old.schema)
     assert upgraded.reserve("R2", [Line("A", 3)], at=T0).status is ReservationStatus.ACTIVE
     versions = admin.execute(_in(old.schema, "SELECT version FROM {}.schema_version"))
-    assert sorted(versions.fetchall()) == [(1,), (2,), (3,)]
+    assert sorted(versions.fetchall()) == [(v,) for v in range(1, PostgresStore.SCHEMA_VERSION + 1)]
     assert [e.kind.value for e in upgraded.journal()] == ["set_on_hand", "reserve", "reserve"]
     assert check(upgraded) == []
 
@@ -354,11 +363,117 @@ def test_apply_operation_leaves_other_isolation_levels_to_the_general_path(
         said = admin.execute(
             _in(
                 store.schema,
-                "SELECT {}.apply_operation('k', 'print', '{{}}', NULL, '{{}}', '{{}}')",
+                "SELECT {}.apply_operation('k', 'print', '{{}}', NULL, '{{}}', '{{}}',"
+                " '{{}}', '{{}}', '{{}}', '{{}}', NULL, NULL)",
             )
         ).fetchone()
     assert said == (["general"],)
     assert admin.execute(_in(store.schema, "SELECT count(*) FROM {}.operations")).fetchone() == (0,)
+
+
+def _reserve_once(
+    conn: psycopg.Connection[Any],
+    store: PostgresStore,
+    reservation_id: str,
+    lines: list[Line],
+    *,
+    minutes: int = 0,
+    ttl_ms: int | None = None,
+) -> Reservation | None:
+    """A reserve in one ``apply_operation`` call; ``None`` if it is left to the general path."""
+    at_ms = to_ms(T0 + timedelta(minutes=minutes))
+    key = f"reserve:{reservation_id}"
+    recorded = Recorded.run(
+        lambda ledger: ledger.reserve(reservation_id, lines, at_ms, ttl_ms, key), Snapshot()
+    )
+    return apply(conn, store.schema, recorded)
+
+
+def _count(conn: psycopg.Connection[Any], schema: str, table: str) -> int:
+    row = conn.execute(
+        sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_apply_operation_refuses_and_replays_reserves_itself_and_writes_nothing(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    store = stores.open()
+    store.set_on_hand("A", 5, at=T0)
+    store.set_on_hand("B", 1, at=T0)
+    with pytest.raises(InsufficientStock) as short:
+        _reserve_once(admin, store, "R1", [Line("B", 2), Line("A", 6), Line("C", 1)])
+    assert [(s.sku, s.requested, s.available) for s in short.value.shortages] == [
+        ("A", 6, 5),
+        ("B", 2, 1),
+        ("C", 1, 0),
+    ]
+    assert _count(admin, store.schema, "operations") == 0
+    assert _count(admin, store.schema, "reservations") == 0
+
+    held = _reserve_once(admin, store, "R1", [Line("A", 2), Line("B", 1)])
+    assert held is not None
+    assert held == store.reservation("R1")
+    assert _reserve_once(admin, store, "R1", [Line("B", 1), Line("A", 2)]) == held
+    with pytest.raises(DuplicateOperation):
+        _reserve_once(admin, store, "R1", [Line("A", 1)])
+    store.freeze("A", at=T0)
+    with pytest.raises(SkuFrozen):
+        _reserve_once(admin, store, "R2", [Line("A", 1)])
+    assert [(s.sku, s.reserved) for s in store.stocks()] == [("A", 2), ("B", 1)]
+    assert [e.kind.value for e in store.journal()] == [
+        "set_on_hand",
+        "set_on_hand",
+        "reserve",
+        "freeze",
+    ]
+    assert check(store) == []
+
+
+def test_apply_operation_leaves_a_reserve_on_keys_with_due_reservations_to_the_general_path(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    store = stores.open()
+    store.set_on_hand("A", 5, at=T0)
+    store.set_on_hand("B", 5, at=T0)
+    store.reserve("R1", [Line("A", 4)], at=T0, ttl=timedelta(minutes=1))
+    assert _reserve_once(admin, store, "R2", [Line("B", 1), Line("A", 1)], minutes=2) is None
+    assert _reserve_once(admin, store, "R3", [Line("A", 2)], minutes=2) is None
+    assert _count(admin, store.schema, "operations") == 1
+    assert store.reserve("R3", [Line("A", 2)], at=T0 + timedelta(minutes=2)).lines == (
+        Line("A", 2),
+    )
+    assert store.reservation("R1").status is ReservationStatus.EXPIRED
+    assert [(s.sku, s.reserved) for s in store.stocks()] == [("A", 2), ("B", 0)]
+    assert check(store) == []
+
+
+def test_keys_that_need_quoting_go_through_apply_operation(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    store = stores.open()
+    keys = [
+        ('a"b', "default"),
+        ("c\\d", "x,y"),
+        ("{e}", "NULL"),
+        (" f ", "été"),
+    ]
+    for sku, location in keys:
+        store.set_on_hand(sku, 3, at=T0, location=location)
+    lines = [Line(sku, 2, location) for sku, location in keys]
+    held = _reserve_once(admin, store, "R1", lines, ttl_ms=60_000)
+    assert held is not None
+    assert held == store.reservation("R1")
+    indexed = admin.execute(
+        _in(store.schema, "SELECT sku, location FROM {}.reservation_lines ORDER BY sku, location")
+    ).fetchall()
+    assert indexed == sorted(keys)
+    assert {(s.sku, s.location): s.reserved for s in store.stocks()} == dict.fromkeys(keys, 2)
+    store.release("R1", at=T0)
+    assert {(s.sku, s.location): s.reserved for s in store.stocks()} == dict.fromkeys(keys, 0)
+    assert check(store) == []
 
 
 def _churn(store: PostgresStore, worker: int, steps: int) -> list[str]:

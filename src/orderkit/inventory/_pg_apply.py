@@ -30,6 +30,7 @@ from orderkit.inventory._types import (
     JournalEntry,
     Line,
     Reservation,
+    ReservationStatus,
     Stock,
     StockKey,
 )
@@ -45,7 +46,8 @@ _READ: LiteralString = """
     SELECT (SELECT ARRAY[fingerprint, result::text] FROM {s}.operations WHERE op_key = %s),
            (SELECT reservation::text FROM {s}.reservations WHERE reservation_id = %s)"""
 _APPLY: LiteralString = (
-    "SELECT {s}.apply_operation(%s, %s, %s::jsonb, %s::jsonb, %s::jsonb, %s::jsonb)"
+    "SELECT {s}.apply_operation(%s, %s, %s::jsonb, %s::jsonb, %s::jsonb, %s::jsonb,"
+    " %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::text[])"
 )
 
 
@@ -125,20 +127,52 @@ class Recorder:
         return [c for c in changes if c.on_hand or c.reserved]
 
     def params(self) -> tuple[str | None, ...]:
-        """The arguments of ``apply_operation`` for what the ledger wrote."""
+        """The arguments of ``apply_operation`` for what the ledger wrote.
+
+        The outcome is left out (``NULL``) when it is the reservation written, which
+        ``apply_operation`` then records in its place. The moves go as one array per
+        column, and the reservation's keys too while it is active and expires, written
+        here as array literals, which cost less than lists for the driver to adapt.
+        """
         if self.entry is None or self.reservation is None or self.outcome is None:
             raise RuntimeError(
                 "the ledger wrote a journal entry without a reservation and an outcome"
             )
         op_key, print_, result = self.outcome
+        after = self.reservation.to_json()
+        outcome = encode_outcome(result)
+        moves = self.moves()
+        expiring = (
+            self.reservation.lines
+            if self.reservation.status is ReservationStatus.ACTIVE
+            and self.reservation.expires_at_ms is not None
+            else None
+        )
         return (
             op_key,
             print_,
-            encode_outcome(result),
+            None if outcome == after else outcome,
             self.snapshot.reservation_json,
-            self.reservation.to_json(),
+            after,
             self.entry.to_json(),
+            _texts(c.sku for c in moves),
+            _texts(c.location for c in moves),
+            _ints(c.on_hand for c in moves),
+            _ints(c.reserved for c in moves),
+            None if expiring is None else _texts(x.sku for x in expiring),
+            None if expiring is None else _texts(x.location for x in expiring),
         )
+
+
+def _texts(values: Iterable[str]) -> str:
+    """A ``text[]`` literal of ``values``, each quoted."""
+    quoted = (v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
+
+
+def _ints(values: Iterable[int]) -> str:
+    """A ``bigint[]`` literal of ``values``."""
+    return "{" + ",".join(str(v) for v in values) + "}"
 
 
 class _DeferredLedger(Ledger):
