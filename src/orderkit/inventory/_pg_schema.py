@@ -6,9 +6,10 @@ already worked out in one statement (see :mod:`orderkit.inventory._pg_apply`); v
 replaces its body with one that aborts the statement instead of opening a subtransaction
 when it must hand the operation to the general path; version 4 replaces it with one that
 takes the stock moves as arrays and lets a reserve that can go ahead write at once, reading
-the operation key, the reservation id and the stock first only when it cannot, and leaves
-most of ``journal_head``'s page free, so that the versions every write leaves of its one
-row are pruned while they are few.
+the operation key, the reservation id and the stock first only when it cannot; it also
+leaves most of ``journal_head``'s page and half of each ``stock`` page free, so that the
+row versions every write leaves are pruned in place while they are few, and indexes only
+the reservations that expire.
 """
 
 from __future__ import annotations
@@ -320,6 +321,10 @@ _MIGRATIONS: tuple[tuple[LiteralString, ...], ...] = (
         "DROP FUNCTION IF EXISTS {s}.apply_operation(text, text, jsonb, jsonb, jsonb, jsonb)",
         _APPLY_OPERATION,
         "ALTER TABLE {s}.journal_head SET (fillfactor = 10)",
+        "ALTER TABLE {s}.stock SET (fillfactor = 50)",
+        "DROP INDEX {s}.reservations_due",
+        """CREATE INDEX reservations_due ON {s}.reservations (expires_at_ms)
+            WHERE status = 'active' AND expires_at_ms IS NOT NULL""",
     ),
 )
 """Version 3 reinstalls ``apply_operation`` without its exception block; a store made at
