@@ -163,6 +163,20 @@ class SqlState:
         row = self.db.execute(_COUNTS_OF, key).fetchone()
         return None if row is None else _stock((*key, *row))
 
+    def get_stocks(self, keys: Sequence[StockKey]) -> list[Stock]:
+        """The stock records of ``keys`` in one statement, in order; an uncounted key is 0."""
+        skus = list(dict.fromkeys(key.sku for key in keys))
+        locations = list(dict.fromkeys(key.location for key in keys))
+        # Both lists, not row values: SQLite searches the primary key for IN lists but
+        # scans the table for (sku, location) IN (VALUES ...).
+        rows = self.db.execute(
+            f"{_STOCK} WHERE sku IN ({', '.join('?' * len(skus))})"
+            f" AND location IN ({', '.join('?' * len(locations))})",
+            [*skus, *locations],
+        ).fetchall()
+        found = {(row[0], row[1]): _stock(row) for row in rows}
+        return [found.get(key) or Stock(key.sku, key.location, 0, 0) for key in keys]
+
     def put_stock(self, stock: Stock) -> None:
         """Write a stock record."""
         self.db.execute(
@@ -308,9 +322,10 @@ class SqlLedger(Ledger):
     A reserve reads its recorded outcome, whether its id is taken and whether anything
     is due in one statement, and runs the lazy expiry of its keys only when something
     is. Each line is then one conditional ``UPDATE``, in key order. If one finds its key
-    frozen or short, the stock of that line and the lines after it is read (after the
-    lazy expiry, as the reference does) to name every offending line: the lines taken
-    before it were neither frozen nor short. The caller rolls the transaction back.
+    frozen or short, the stock of that line and the lines after it is read in one
+    statement (after the lazy expiry, as the reference does) to name every offending
+    line: the lines taken before it were neither frozen nor short. The caller rolls the
+    transaction back.
     """
 
     def __init__(self, state: SqlState) -> None:
@@ -352,4 +367,4 @@ class SqlLedger(Ledger):
         self, reservation_id: str, merged: tuple[Line, ...], taken: int
     ) -> ReservationError:
         rest = merged[taken:]
-        return refusal(reservation_id, rest, [self._stock(x.key) for x in rest])
+        return refusal(reservation_id, rest, self.sql.get_stocks([x.key for x in rest]))
