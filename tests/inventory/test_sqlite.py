@@ -187,6 +187,26 @@ def test_every_refused_line_is_named_as_the_reference_names_it(lines: list[Line]
         assert refuse(store) == refuse(MemoryStore())
 
 
+def test_a_refusal_across_locations_reads_the_stock_of_each_line_s_own_location() -> None:
+    def refuse(store: ReservationStore) -> str:
+        for sku, location, on_hand in (
+            ("A", "north", 5),
+            ("A", "south", 1),
+            ("B", "north", 2),
+            ("B", "south", 30),
+        ):
+            store.set_on_hand(sku, on_hand, at=T0, location=location)
+        with pytest.raises(InsufficientStock) as caught:
+            store.reserve("R1", [Line("A", 9, "south"), Line("B", 9, "north")], at=T0)
+        return str(caught.value)
+
+    with SQLiteStore(":memory:") as store:
+        message = refuse(store)
+    assert message == refuse(MemoryStore())
+    assert "requested 9, available 1" in message
+    assert "requested 9, available 2" in message
+
+
 def test_lines_naming_each_key_once_are_held_in_key_order_as_the_reference_holds_them() -> None:
     lines = [Line("B", 1), Line("A", 2, "x"), Line("A", 1)]
 
