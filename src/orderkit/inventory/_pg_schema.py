@@ -73,115 +73,6 @@ _TABLES: tuple[LiteralString, ...] = (
     "INSERT INTO {s}.journal_head (last_seq) VALUES (0)",
 )
 
-# The function of versions 2 and 3.
-# Returns NULL when applied, {replay, fingerprint, result} when the operation key has an
-# outcome, {refused, stocks} when a reserve lacks stock (the stock of each move), and
-# {general} for the general path; nothing is written unless applied. A reserve first
-# reads in one snapshot, without locks, the key's outcome, the stock of its moves, and
-# whether its id is taken or reservations on its keys are due. The writes then follow
-# the lock order: the operation key, the reservation (created, or updated only if it is
-# still p_before) and its expiring keys, the moves in key order (a reserve only where
-# the row is not frozen and still has enough), and journal_head last. Whatever it
-# cannot do raises OKGEN: the call is one autocommit statement, so the error undoes every
-# write (no subtransaction needed) and the caller takes the general path.
-_APPLY_OPERATION_V3: LiteralString = """
-CREATE OR REPLACE FUNCTION {s}.apply_operation(
-    p_op_key text, p_print text, p_outcome jsonb, p_before jsonb, p_after jsonb, p_entry jsonb
-) RETURNS text[] LANGUAGE plpgsql AS $$
-DECLARE
-    rid text := p_after ->> 'reservation_id';
-    status_after text := p_after ->> 'status';
-    expires_after bigint := (p_after ->> 'expires_at_ms')::bigint;
-    at_ms bigint := (p_entry ->> 'at_ms')::bigint;
-    prior text[];
-    stocks jsonb;
-    enough boolean;
-    defer boolean;
-    move record;
-BEGIN
-    IF current_setting('transaction_isolation') <> 'read committed' THEN
-        RETURN ARRAY['general'];
-    END IF;
-    IF p_before IS NULL THEN
-        SELECT (SELECT ARRAY['replay', o.fingerprint, o.result::text]
-                  FROM {s}.operations o WHERE o.op_key = p_op_key),
-               jsonb_agg(jsonb_build_array(coalesce(s.on_hand, 0), coalesce(s.reserved, 0),
-                                           coalesce(s.frozen, false)) ORDER BY m.n),
-               bool_and(coalesce(NOT s.frozen AND s.on_hand - s.reserved >= m.reserved, false)),
-               EXISTS (SELECT FROM {s}.reservations r WHERE r.reservation_id = rid)
-               OR bool_or(EXISTS (SELECT FROM {s}.reservation_lines l
-                                   WHERE l.sku = m.sku AND l.location = m.location
-                                     AND l.expires_at_ms <= at_ms))
-          INTO prior, stocks, enough, defer
-          FROM ROWS FROM (jsonb_to_recordset(p_entry -> 'changes')
-                          AS (sku text, location text, reserved bigint))
-               WITH ORDINALITY AS m (sku, location, reserved, n)
-          LEFT JOIN LATERAL (
-              SELECT * FROM {s}.stock s
-               WHERE s.sku = m.sku AND s.location = m.location OFFSET 0) s ON true;
-        IF prior IS NOT NULL THEN
-            RETURN prior;
-        ELSIF defer THEN
-            RETURN ARRAY['general'];
-        ELSIF NOT enough THEN
-            RETURN ARRAY['refused', stocks::text];
-        END IF;
-    END IF;
-    LOOP
-        INSERT INTO {s}.operations (op_key, fingerprint, result)
-        VALUES (p_op_key, p_print, p_outcome) ON CONFLICT DO NOTHING;
-        EXIT WHEN FOUND;
-        SELECT ARRAY['replay', o.fingerprint, o.result::text] INTO prior
-          FROM {s}.operations o WHERE o.op_key = p_op_key;
-        IF FOUND THEN
-            RETURN prior;
-        END IF;
-    END LOOP;
-    IF p_before IS NULL THEN
-        INSERT INTO {s}.reservations (reservation_id, status, expires_at_ms, reservation)
-        VALUES (rid, status_after, expires_after, p_after) ON CONFLICT DO NOTHING;
-    ELSE
-        UPDATE {s}.reservations r
-           SET status = status_after, expires_at_ms = expires_after, reservation = p_after
-         WHERE r.reservation_id = rid AND r.reservation = p_before;
-    END IF;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'general path' USING ERRCODE = 'OKGEN';
-    END IF;
-    IF p_before IS NOT NULL THEN
-        DELETE FROM {s}.reservation_lines l WHERE l.reservation_id = rid;
-    END IF;
-    IF status_after = 'active' AND expires_after IS NOT NULL THEN
-        INSERT INTO {s}.reservation_lines (reservation_id, sku, location, expires_at_ms)
-        SELECT rid, l.sku, l.location, expires_after
-          FROM jsonb_to_recordset(p_after -> 'lines') AS l (sku text, location text);
-    END IF;
-    FOR move IN
-        SELECT * FROM jsonb_to_recordset(p_entry -> 'changes')
-                   AS m (sku text, location text, on_hand bigint, reserved bigint)
-         WHERE m.on_hand <> 0 OR m.reserved <> 0
-    LOOP
-        UPDATE {s}.stock s
-           SET on_hand = s.on_hand + move.on_hand, reserved = s.reserved + move.reserved,
-               updated_at_ms = at_ms
-         WHERE s.sku = move.sku AND s.location = move.location
-           AND (move.reserved <= 0
-                OR NOT s.frozen AND s.on_hand - s.reserved >= move.reserved);
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'general path' USING ERRCODE = 'OKGEN';
-        END IF;
-    END LOOP;
-    WITH head AS (
-        UPDATE {s}.journal_head SET last_seq = last_seq + 1 RETURNING last_seq)
-    INSERT INTO {s}.journal (seq, entry)
-    SELECT last_seq, p_entry || jsonb_build_object('seq', last_seq) FROM head;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'journal_head has no row' USING ERRCODE = 'OKGEN';
-    END IF;
-    RETURN NULL;
-END
-$$"""
-
 # Arguments: the operation key, its fingerprint and outcome (NULL: the outcome is p_after),
 # the reservation as read (NULL for a reserve) and as written, the journal entry, the stock
 # moves in key order as arrays (sku, location, on hand and reserved deltas), and the keys to
@@ -315,8 +206,8 @@ $$"""
 
 _MIGRATIONS: tuple[tuple[LiteralString, ...], ...] = (
     _TABLES,
-    (_APPLY_OPERATION_V3,),
-    (_APPLY_OPERATION_V3,),
+    (),
+    (),
     (
         "DROP FUNCTION IF EXISTS {s}.apply_operation(text, text, jsonb, jsonb, jsonb, jsonb)",
         _APPLY_OPERATION,
@@ -327,9 +218,9 @@ _MIGRATIONS: tuple[tuple[LiteralString, ...], ...] = (
             WHERE status = 'active' AND expires_at_ms IS NOT NULL""",
     ),
 )
-"""Version 3 reinstalls ``apply_operation`` without its exception block; a store made at
-version 1 runs both, which end in the same function. Version 4 drops that function for
-one with another signature."""
+"""Versions 2 and 3 installed earlier forms of ``apply_operation``, which version 4 drops
+for one with another signature: a store made at version 1 needs neither and goes
+straight to version 4."""
 
 SCHEMA_VERSION = len(_MIGRATIONS)
 """The schema version this release creates and understands."""
