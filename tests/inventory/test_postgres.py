@@ -368,7 +368,7 @@ def test_apply_operation_leaves_other_isolation_levels_to_the_general_path(
             )
         ).fetchone()
     assert said == (["general"],)
-    assert admin.execute(_in(store.schema, "SELECT count(*) FROM {}.operations")).fetchone() == (0,)
+    assert _count(admin, store.schema, "operations") == 0
 
 
 def _reserve_once(
