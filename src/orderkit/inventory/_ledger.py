@@ -39,7 +39,7 @@ from orderkit.inventory._types import (
     merge_lines,
 )
 
-__all__ = ["Ledger", "LedgerState", "refusal"]
+__all__ = ["Ledger", "LedgerState", "refusal", "shortfall"]
 
 ACTIVE = ReservationStatus.ACTIVE
 
@@ -48,15 +48,20 @@ def refusal(
     reservation_id: str, lines: Sequence[Line], stocks: Sequence[Stock]
 ) -> ReservationError:
     """Why ``lines`` cannot be held from ``stocks``: frozen keys first, then every short line."""
-    frozen = [(s.sku, s.location) for s in stocks if s.frozen]
+    return shortfall(reservation_id, lines, [-1 if s.frozen else s.available for s in stocks])
+
+
+def shortfall(reservation_id: str, lines: Sequence[Line], rooms: Sequence[int]) -> ReservationError:
+    """Why ``lines`` cannot be held when each key can still give ``rooms`` (-1: frozen)."""
+    frozen = [x.key for x, room in zip(lines, rooms, strict=True) if room < 0]
     if frozen:
         return SkuFrozen(reservation_id, frozen)
     return InsufficientStock(
         reservation_id,
         [
-            Shortage(s.sku, s.location, x.quantity, s.available)
-            for s, x in zip(stocks, lines, strict=True)
-            if s.available < x.quantity
+            Shortage(x.sku, x.location, x.quantity, room)
+            for x, room in zip(lines, rooms, strict=True)
+            if room < x.quantity
         ],
     )
 

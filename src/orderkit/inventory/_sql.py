@@ -11,20 +11,22 @@ transaction per operation that serialises writers from its first read (SQLite's
 takes every line with one ``UPDATE ... WHERE on_hand - reserved >= n``: the database,
 not Python, decides whether stock is available. A reserve is the hot path, so it runs
 the fewest statements that keep the reference semantics: one read for its replay,
-duplicate and expiry checks, one update per line, then the inserts of the reservation,
-its journal entry (after reading the last number) and its outcome.
+duplicate, expiry and stock checks (a refusal ends there), one update per line, then
+the inserts of the reservation, its journal entry (after reading the last number) and
+its outcome.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 
 from pydantic import TypeAdapter
 
 from orderkit.errors import DuplicateOperation, ReservationError
-from orderkit.inventory._ledger import Ledger, refusal
+from orderkit.inventory._ledger import Ledger, refusal, shortfall
 from orderkit.inventory._types import (
     Change,
     JournalEntry,
@@ -68,9 +70,15 @@ _TAKE = (
 _RESERVE_CHECKS = (
     "SELECT o.fingerprint, o.result,"
     " EXISTS (SELECT 1 FROM reservations WHERE reservation_id = ?),"
-    " EXISTS (SELECT 1 FROM reservation_lines WHERE expires_at_ms <= ?)"
+    " EXISTS (SELECT 1 FROM reservation_lines WHERE expires_at_ms <= ?){rooms}"
     " FROM (SELECT ? AS op_key) AS q LEFT JOIN operations AS o ON o.op_key = q.op_key"
 )
+_ROOM = (
+    ", IFNULL((SELECT CASE WHEN frozen THEN -1 ELSE on_hand - reserved END"
+    " FROM stock WHERE sku = ? AND location = ?), 0)"
+)
+_ROOMS_READ = 64
+"""The most lines whose stock the checks read; the updates alone decide for more."""
 _ADD_RESERVATION = "INSERT INTO reservations (reservation_id, status, reservation) VALUES (?, ?, ?)"
 _PUT_RESERVATION = (
     "INSERT INTO reservations (reservation_id, status, reservation) VALUES (?, ?, ?)"
@@ -141,11 +149,18 @@ class ReserveChecks(NamedTuple):
     """Whether a reservation with the id already exists."""
     due: bool
     """Whether any active reservation, on any key, is due to expire."""
+    rooms: tuple[int, ...]
+    """What each line's key can still give (-1 when frozen), if the lines were read."""
 
 
 def _stock(row: Sequence[Any]) -> Stock:
     sku, location, on_hand, reserved, frozen, updated_at_ms = row
     return Stock(sku, location, on_hand, reserved, bool(frozen), updated_at_ms)
+
+
+@cache
+def _reserve_checks(lines: int) -> str:
+    return _RESERVE_CHECKS.format(rooms=_ROOM * lines)
 
 
 class SqlState:
@@ -191,13 +206,18 @@ class SqlState:
             ),
         )
 
-    def reserve_checks(self, op_key: str, reservation_id: str, at_ms: int) -> ReserveChecks:
-        """The outcome of ``op_key``, whether ``reservation_id`` exists and whether any is due."""
-        print_, result, exists, due = self.db.execute(
-            _RESERVE_CHECKS, (reservation_id, at_ms, op_key)
+    def reserve_checks(
+        self, op_key: str, reservation_id: str, at_ms: int, lines: Sequence[Line]
+    ) -> ReserveChecks:
+        """The outcome of ``op_key``, whether ``reservation_id`` exists, whether any hold
+        is due, and what the key of each of ``lines`` can still give (up to 64 lines)."""
+        read = lines if len(lines) <= _ROOMS_READ else ()
+        keys = [part for x in read for part in (x.sku, x.location)]
+        print_, result, exists, due, *rooms = self.db.execute(
+            _reserve_checks(len(read)), (reservation_id, at_ms, *keys, op_key)
         ).fetchone()
         outcome = None if print_ is None else (print_, decode_outcome(result))
-        return ReserveChecks(outcome, bool(exists), bool(due))
+        return ReserveChecks(outcome, bool(exists), bool(due), tuple(rooms))
 
     def take(self, lines: Sequence[Line], at_ms: int) -> int:
         """Add each line to its key's reserved count, stopping at the first that is refused.
@@ -319,12 +339,15 @@ def _print(reservation_id: str, merged: tuple[Line, ...], ttl_ms: int | None) ->
 class SqlLedger(Ledger):
     """The ledger over :class:`SqlState`, whose reserve lets the database take the stock.
 
-    A reserve reads its recorded outcome, whether its id is taken and whether anything
-    is due in one statement, and runs the lazy expiry of its keys only when something
-    is. Each line is then one conditional ``UPDATE``, in key order. If one finds its key
-    frozen or short, the stock of that line and the lines after it is read in one
-    statement (after the lazy expiry, as the reference does) to name every offending
-    line: the lines taken before it were neither frozen nor short. The caller rolls the
+    A reserve reads, in one statement, its recorded outcome, whether its id is taken,
+    whether anything is due and what the key of each line can still give (for orders of
+    up to 64 lines). The caller's transaction holds the write lock from its first read,
+    so that read is what the updates would see: a frozen or short line is refused
+    there, naming every offending line, without writing anything. Otherwise each line is one conditional ``UPDATE``, in key
+    order, and the database decides. When something is due, the lazy expiry of its keys
+    runs first and the updates decide alone: if one finds its key frozen or short, the
+    stock of that line and the lines after it is read in one statement to name every
+    offending line (the lines taken before it were neither). The caller rolls the
     transaction back.
     """
 
@@ -342,7 +365,7 @@ class SqlLedger(Ledger):
     ) -> Reservation:
         """Hold every line or none, as :meth:`Ledger.reserve` does."""
         merged = _merged(lines)
-        checks = self.sql.reserve_checks(op_key, reservation_id, at_ms)
+        checks = self.sql.reserve_checks(op_key, reservation_id, at_ms, merged)
         if checks.outcome is not None:
             if checks.outcome[0] != _print(reservation_id, merged, ttl_ms):
                 raise DuplicateOperation(op_key)
@@ -352,6 +375,8 @@ class SqlLedger(Ledger):
             raise DuplicateOperation(op_key)
         if checks.due:
             self.expire(at_ms, [x.key for x in merged])
+        elif any(room < x.quantity for room, x in zip(checks.rooms, merged, strict=False)):
+            raise shortfall(reservation_id, merged, checks.rooms)
         taken = self.sql.take(merged, at_ms)
         if taken < len(merged):
             raise self._refusal(reservation_id, merged, taken)
