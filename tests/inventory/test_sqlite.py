@@ -187,6 +187,44 @@ def test_every_refused_line_is_named_as_the_reference_names_it(lines: list[Line]
         assert refuse(store) == refuse(MemoryStore())
 
 
+@pytest.mark.parametrize("count", [64, 65], ids=["rooms-read", "updates-decide"])
+@pytest.mark.parametrize("frozen", [False, True], ids=["short", "frozen"])
+def test_a_long_order_is_refused_and_held_as_the_reference(count: int, frozen: bool) -> None:
+    """Up to 64 lines, the checks read every line's room; past that the updates decide."""
+    lines = [Line(f"SKU-{n:03d}", 2) for n in range(count)]
+
+    def outcomes(store: ReservationStore) -> tuple[str, Reservation]:
+        for line in lines:
+            store.set_on_hand(line.sku, 2, at=T0)
+        store.set_on_hand("SKU-050", 1, at=T0)
+        if frozen:
+            store.freeze("SKU-060", at=T0)
+        with pytest.raises(ReservationError) as caught:
+            store.reserve("R1", lines, at=T0)
+        assert check(store) == []
+        held = store.reserve("R2", [x for x in lines if x.sku not in ("SKU-050", "SKU-060")], at=T0)
+        return str(caught.value), held
+
+    with SQLiteStore(":memory:") as store:
+        assert outcomes(store) == outcomes(MemoryStore())
+
+
+def test_a_refusal_the_checks_can_see_runs_no_update() -> None:
+    statements: list[str] = []
+    with SQLiteStore(":memory:") as store:
+        store.set_on_hand("A", 5, at=T0)
+        store.set_on_hand("B", 1, at=T0)
+        store._db.set_trace_callback(statements.append)
+        with pytest.raises(InsufficientStock):
+            store.reserve("R1", [Line("A", 1), Line("B", 2)], at=T0)
+        store._db.set_trace_callback(None)
+        assert store.stock("A").reserved == 0
+    assert statements[0] == "BEGIN IMMEDIATE"
+    assert statements[-1] == "ROLLBACK"
+    assert len(statements) == 3
+    assert not [x for x in statements if x.startswith(("UPDATE", "INSERT"))]
+
+
 def test_a_refusal_across_locations_reads_the_stock_of_each_line_s_own_location() -> None:
     def refuse(store: ReservationStore) -> str:
         for sku, location, on_hand in (
