@@ -201,6 +201,9 @@ _RESERVATION: TypeAdapter[Reservation] = TypeAdapter(Reservation)
 _ENTRY: TypeAdapter[JournalEntry] = TypeAdapter(JournalEntry)
 
 
+_FINGERPRINT = json.JSONEncoder(separators=(",", ":"), default=str)
+
+
 def lines_print(lines: Iterable[Line]) -> list[list[object]]:
     """Lines as plain lists for a fingerprint."""
     return [[x.sku, x.location, x.quantity] for x in lines]
@@ -208,4 +211,4 @@ def lines_print(lines: Iterable[Line]) -> list[list[object]]:
 
 def fingerprint(operation: str, *parts: Any) -> str:
     """A stable text form of an operation's payload, to tell retries from reuse."""
-    return json.dumps([operation, *parts], separators=(",", ":"), default=str)
+    return _FINGERPRINT.encode([operation, *parts])
