@@ -131,7 +131,7 @@ def main() -> None:
         run_backend(
             "SQLiteStore",
             lambda: SQLiteStore(Path(folder) / f"{uuid.uuid4().hex}.db"),
-            600,
+            2000,
             sqlite_floor,
         )
     with ExitStack() as stack:

@@ -1,8 +1,10 @@
 """The bare-client floors and the lock-then-check peer for ``benchmarks/inventory.py``.
 
-Each floor issues the same conditional update as the orderkit backend, in a loop, with
-no journal, no idempotency record and no reservation row: the cost of the atomic
-primitive alone.
+Each floor issues the same conditional update as the orderkit backend, on a stock table
+of the same shape (a row per SKU and location, with its frozen flag and the time of its
+last change), in a loop, with no journal, no idempotency record and no reservation
+row: the cost of the atomic primitive alone. The lock-then-check peer works on the same
+table.
 """
 
 from __future__ import annotations
@@ -15,13 +17,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.inventory_run import Result, Workload, measure
+from benchmarks.inventory_run import AT, Result, Workload, measure
 
 __all__ = ["lock_then_check", "postgres_floor", "redis_floor", "sqlite_floor"]
 
-_TABLE = "CREATE TABLE stock (sku TEXT PRIMARY KEY, on_hand INT NOT NULL, reserved INT NOT NULL)"
-_TAKE = "UPDATE stock SET reserved = reserved + 1 WHERE sku = {p} AND on_hand - reserved >= 1"
+_TABLE = (
+    "CREATE TABLE stock (sku TEXT NOT NULL, location TEXT NOT NULL, on_hand INT NOT NULL,"
+    " reserved INT NOT NULL, frozen BOOLEAN NOT NULL, updated_at_ms BIGINT NOT NULL,"
+    " PRIMARY KEY (sku, location), CHECK (0 <= reserved AND reserved <= on_hand))"
+)
+_FILL = "INSERT INTO stock VALUES ({p}, 'default', {p}, 0, FALSE, 0)"
+_TAKE = (
+    "UPDATE stock SET reserved = reserved + 1, updated_at_ms = {p}"
+    " WHERE sku = {p} AND location = 'default' AND NOT frozen AND on_hand - reserved >= 1"
+)
 _SUM = "SELECT sum(reserved) FROM stock"
+_AT_MS = int(AT.timestamp() * 1000)
 
 
 def _per_thread(connect: Callable[[], Any]) -> Callable[[], Any]:
@@ -42,7 +53,7 @@ def sqlite_floor(workload: Workload) -> Result:
         setup = sqlite3.connect(path, isolation_level=None)
         setup.execute("PRAGMA journal_mode=WAL")
         setup.execute(_TABLE)
-        setup.executemany("INSERT INTO stock VALUES (?, ?, 0)", workload.stock().items())
+        setup.executemany(_FILL.format(p="?"), workload.stock().items())
         connection = _per_thread(
             lambda: sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
         )
@@ -52,7 +63,7 @@ def sqlite_floor(workload: Workload) -> Result:
             db = connection()
             db.execute("BEGIN IMMEDIATE")
             for sku in sorted(basket):
-                if db.execute(take, (sku,)).rowcount == 0:
+                if db.execute(take, (_AT_MS, sku)).rowcount == 0:
                     db.execute("ROLLBACK")
                     return False
             db.execute("COMMIT")
@@ -73,7 +84,7 @@ def _postgres_table(dsn: str, workload: Workload) -> tuple[Any, str]:
     setup.execute(_TABLE)
     setup.execute("CREATE TABLE reservation (id TEXT, sku TEXT, quantity INT)")
     with setup.cursor() as cursor:
-        cursor.executemany("INSERT INTO stock VALUES (%s, %s, 0)", list(workload.stock().items()))
+        cursor.executemany(_FILL.format(p="%s"), list(workload.stock().items()))
     return setup, schema
 
 
@@ -105,7 +116,7 @@ def postgres_floor(dsn: str) -> Callable[[Workload], Result]:
     take = _TAKE.format(p="%s")
 
     def body(db: Any, n: int, basket: list[str]) -> bool:
-        return all(db.execute(take, (sku,)).rowcount == 1 for sku in basket)
+        return all(db.execute(take, (_AT_MS, sku)).rowcount == 1 for sku in basket)
 
     return lambda workload: _postgres_attempts(dsn, workload, body)
 
@@ -115,14 +126,19 @@ def lock_then_check(dsn: str) -> Callable[[Workload], Result]:
 
     def body(db: Any, n: int, basket: list[str]) -> bool:
         rows = db.execute(
-            "SELECT sku, on_hand, reserved FROM stock WHERE sku = ANY(%s) ORDER BY sku FOR UPDATE",
+            "SELECT sku, on_hand, reserved, frozen FROM stock"
+            " WHERE sku = ANY(%s) AND location = 'default' ORDER BY sku FOR UPDATE",
             (basket,),
         ).fetchall()
-        free = {sku: on_hand - reserved for sku, on_hand, reserved in rows}
+        free = {sku: 0 if frozen else on_hand - reserved for sku, on_hand, reserved, frozen in rows}
         if any(free.get(sku, 0) < basket.count(sku) for sku in basket):
             return False
         for sku in basket:
-            db.execute("UPDATE stock SET reserved = reserved + 1 WHERE sku = %s", (sku,))
+            db.execute(
+                "UPDATE stock SET reserved = reserved + 1, updated_at_ms = %s"
+                " WHERE sku = %s AND location = 'default'",
+                (_AT_MS, sku),
+            )
             db.execute("INSERT INTO reservation VALUES (%s, %s, 1)", (f"r{n}", sku))
         return True
 
