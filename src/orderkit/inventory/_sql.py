@@ -343,12 +343,12 @@ class SqlLedger(Ledger):
     whether anything is due and what the key of each line can still give (for orders of
     up to 64 lines). The caller's transaction holds the write lock from its first read,
     so that read is what the updates would see: a frozen or short line is refused
-    there, naming every offending line, without writing anything. Otherwise each line is one conditional ``UPDATE``, in key
-    order, and the database decides. When something is due, the lazy expiry of its keys
-    runs first and the updates decide alone: if one finds its key frozen or short, the
-    stock of that line and the lines after it is read in one statement to name every
-    offending line (the lines taken before it were neither). The caller rolls the
-    transaction back.
+    there, naming every offending line, without writing anything. Otherwise each line
+    is one conditional ``UPDATE``, in key order, and the database decides. When
+    something is due, the lazy expiry of its keys runs first and the updates decide
+    alone: if one finds its key frozen or short, the stock of that line and the lines
+    after it is read in one statement to name every offending line (the lines taken
+    before it were neither). The caller rolls the transaction back.
     """
 
     def __init__(self, state: SqlState) -> None:
