@@ -225,6 +225,26 @@ def test_migrate_records_versions_and_refuses_newer_schemas(
         stores.open(store.schema)
 
 
+def test_a_schema_name_that_needs_quoting_is_used_exactly_as_given(
+    stores: Stores, admin: psycopg.Connection[Any]
+) -> None:
+    name = f'Lager "Nord" 库存 {uuid.uuid4().hex[:6]}'
+    stores.schemas.append(name)
+    store = stores.open(name)
+    store.set_on_hand("A", 3, at=T0)
+    store.reserve("R1", [Line("A", 2)], at=T0)
+    with pytest.raises(InsufficientStock):
+        store.reserve("R2", [Line("A", 2)], at=T0)
+    store.release("R1", at=T0)
+    assert store.stock("A").reserved == 0
+    assert [e.kind.value for e in store.journal()] == ["set_on_hand", "reserve", "release"]
+    found = admin.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s", (name,)
+    ).fetchone()
+    assert found is not None
+    assert found[0] > 0
+
+
 def test_bad_settings_are_refused(postgres_dsn: str) -> None:
     with pytest.raises(ConfigError):
         PostgresStore(postgres_dsn, schema="")

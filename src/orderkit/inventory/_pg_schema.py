@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, LiteralString
 from orderkit.errors import ConfigError
 
 if TYPE_CHECKING:
-    from psycopg import Connection, sql
+    from psycopg import Connection
 
 __all__ = ["GENERAL_PATH", "SCHEMA_VERSION", "compose", "migrate"]
 
@@ -227,11 +227,16 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 
 
 @functools.cache
-def compose(text: LiteralString, schema: str) -> sql.Composed:
-    """A statement with ``{s}`` naming the store's schema."""
+def compose(text: LiteralString, schema: str) -> LiteralString:
+    """A statement with ``{s}`` naming the store's schema, rendered once.
+
+    The schema is quoted as an identifier (any ``"`` doubled), which is the same text
+    in every client encoding, so the statement is as safe as a literal one and each
+    call sends the cached string instead of composing it again.
+    """
     from psycopg import sql
 
-    return sql.SQL(text).format(s=sql.Identifier(schema))
+    return sql.SQL(text).format(s=sql.Identifier(schema)).as_string()
 
 
 def migrate(conn: Connection[Any], schema: str) -> int:
