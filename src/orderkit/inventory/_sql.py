@@ -74,7 +74,7 @@ _RESERVE_CHECKS = (
     " FROM (SELECT ? AS op_key) AS q LEFT JOIN operations AS o ON o.op_key = q.op_key"
 )
 _ROOM = (
-    ", IFNULL((SELECT CASE WHEN frozen THEN -1 ELSE on_hand - reserved END"
+    ", COALESCE((SELECT CASE WHEN frozen THEN -1 ELSE on_hand - reserved END"
     " FROM stock WHERE sku = ? AND location = ?), 0)"
 )
 _ROOMS_READ = 64
