@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -190,6 +191,14 @@ def test_a_bad_config_names_the_field(change: dict[str, Any], field: str) -> Non
     with pytest.raises(FieldMapInvalid) as invalid:
         CsvExport.from_dict({**CONFIG, **change})
     assert field in str(invalid.value)
+
+
+def test_a_config_loads_from_json_text_and_malformed_text_is_refused() -> None:
+    assert CsvExport.from_json(json.dumps(CONFIG)) == EXPORT
+    with pytest.raises(FieldMapInvalid, match="not valid JSON"):
+        CsvExport.from_json('{"channel": ')
+    with pytest.raises(FieldMapInvalid, match="zone"):
+        CsvExport.from_json(json.dumps({**CONFIG, "zone": "Beijing"}))
 
 
 def test_merging_exports_keeps_each_order_once_and_reports_conflicts() -> None:

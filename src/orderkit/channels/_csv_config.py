@@ -10,15 +10,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from orderkit.channels._address import normalise_cn_address
 from orderkit.channels._converters import Converter, MappingScope
-from orderkit.channels._fieldmap import FieldMap
-from orderkit.errors import FieldMapInvalid, FieldMapProblem
+from orderkit.channels._fieldmap import FieldMap, MappingConfig
 from orderkit.lifecycle import OrderState
 from orderkit.order import Address
 
@@ -82,7 +80,7 @@ def cn_address() -> Converter:
 CONVERTERS: Final = {"cn_address": cn_address}
 
 
-class CsvExport(BaseModel):
+class CsvExport(MappingConfig):
     """How to read one backend's spreadsheet export of orders: one row per line.
 
     The channel and the currency come from a column or are the same for the whole file
@@ -124,18 +122,11 @@ class CsvExport(BaseModel):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CsvExport:
-        """Validate a config given as plain data; every problem is reported at once."""
-        try:
-            return cls.model_validate(data)
-        except ValidationError as invalid:
-            raise FieldMapInvalid(
-                [
-                    FieldMapProblem(
-                        ".".join(map(str, e["loc"])), e["msg"].removeprefix("Value error, ")
-                    )
-                    for e in invalid.errors()
-                ]
-            ) from None
+        """Validate a config given as plain data; every problem is reported at once.
+
+        The same as :meth:`load`; :meth:`from_json` and :meth:`from_yaml` read text.
+        """
+        return cls.load(data)
 
     def field_map(self, channel: str) -> FieldMap:
         """The field map of one order grouped from its rows (see ``read_csv``)."""

@@ -36,6 +36,7 @@ __all__ = [
     "FieldSpec",
     "LineFields",
     "LinesSection",
+    "MappingConfig",
     "OrderFields",
     "PaymentFields",
     "PaymentsSection",
@@ -278,7 +279,21 @@ class StatusSection(_Spec):
         return table
 
 
-class FieldMap(_Spec, Loadable):
+class MappingConfig(Loadable):
+    """A mapping configuration whose problems are reported as :class:`FieldMapInvalid`."""
+
+    @classmethod
+    def _refused(cls, invalid: ValidationError, data: Mapping[str, Any]) -> Exception:
+        return FieldMapInvalid(
+            [FieldMapProblem(_dotted(e["loc"]), _message(e["msg"])) for e in invalid.errors()]
+        )
+
+    @classmethod
+    def _unparsable(cls, reason: str) -> Exception:
+        return FieldMapInvalid([FieldMapProblem("", reason)])
+
+
+class FieldMap(_Spec, MappingConfig):
     """How one platform's order payload becomes a canonical order and its state (C2).
 
     >>> field_map = FieldMap.load({
@@ -302,16 +317,6 @@ class FieldMap(_Spec, Loadable):
     lines: LinesSection
     payments: PaymentsSection | None = None
     status: StatusSection
-
-    @classmethod
-    def _refused(cls, invalid: ValidationError, data: Mapping[str, Any]) -> Exception:
-        return FieldMapInvalid(
-            [FieldMapProblem(_dotted(e["loc"]), _message(e["msg"])) for e in invalid.errors()]
-        )
-
-    @classmethod
-    def _unparsable(cls, reason: str) -> Exception:
-        return FieldMapInvalid([FieldMapProblem("", reason)])
 
 
 _SECTIONS: Final = frozenset({"customer", "shipping_address"})
